@@ -16,6 +16,7 @@ Shape letters: B batch, T time, I input size, H hidden size, L layers, D directi
 from __future__ import annotations
 
 import math
+import warnings
 from functools import partial
 
 import torch
@@ -99,6 +100,12 @@ class _Stack(nn.Module):
         self.batch_first = check_bool("batch_first", batch_first)
         self.dropout = check_dropout(dropout)
         self.bidirectional = check_bool("bidirectional", bidirectional)
+        if self.dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"dropout={dropout} acts between layers, so with num_layers=1 it does nothing; "
+                "use num_layers >= 2 or apply nn.Dropout to the output yourself",
+                stacklevel=2,
+            )
         num_directions = 2 if bidirectional else 1
         factory = {"device": device, "dtype": dtype}
         gate_size = self.num_chunks * hidden_size

@@ -33,7 +33,7 @@ lab: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
-		--nbval-lax --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg \
+		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests notebooks solutions
 
 test-unit: $(STAMP)
@@ -41,7 +41,7 @@ test-unit: $(STAMP)
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
-		--nbval-lax --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg notebooks solutions
+		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
 
 lint: $(STAMP)
 	$(BIN)/ruff check lstm_course tests tools benchmarks

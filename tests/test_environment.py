@@ -1,0 +1,79 @@
+"""The three ways to install the course agree: pyproject.toml, constraints.txt and environment.yml."""
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+CONDA_NAMES = {"matplotlib-base": "matplotlib", "pytorch": "torch"}  # conda-forge name -> PyPI name
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def constraints() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt line {line!r} is not an exact pin"
+            pins[normalise(name)] = version
+    return pins
+
+
+def environment_pins() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    pins = {}
+    for entry in env["dependencies"]:
+        if isinstance(entry, dict):
+            for line in entry["pip"]:
+                if "==" in line:
+                    name, version = line.split("==")
+                    pins[normalise(name)] = version
+        elif "=" in entry and not entry.startswith("python="):
+            name, version = entry.split("=")
+            pins[normalise(CONDA_NAMES.get(name, name))] = version
+    return pins
+
+
+def project_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    requirements = [Requirement(name) for name in names]
+    return [normalise(r.name) for r in requirements if r.marker is None or r.marker.evaluate()]
+
+
+def test_torch_is_pinned_exactly():
+    assert constraints()["torch"] == "2.13.0"
+    assert environment_pins()["torch"] == "2.13.0"
+
+
+def test_environment_yml_versions_equal_constraints():
+    pins = constraints()
+    mismatches = {name: (version, pins.get(name)) for name, version in environment_pins().items()
+                  if pins.get(name) != version}
+    assert not mismatches, f"environment.yml vs constraints.txt (name: (yml, txt)): {mismatches}"
+
+
+def test_every_direct_dependency_is_pinned_in_both_files():
+    pins, env = constraints(), environment_pins()
+    for name in project_requirements():
+        assert name in pins, f"{name} is a dependency in pyproject.toml but not pinned in constraints.txt"
+        assert name in env, f"{name} is a dependency in pyproject.toml but not pinned in environment.yml"
+
+
+def test_environment_installs_the_course_package():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_lines = next(entry["pip"] for entry in env["dependencies"] if isinstance(entry, dict))
+    assert "-e ." in pip_lines

@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8888
 JOBS ?= 2
+LINTED := $(wildcard lstm_course tests tools benchmarks)
+NOTEBOOK_DIRS := $(wildcard notebooks solutions)
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: help install lab test test-unit test-notebooks lint notebooks constraints clean
 
@@ -32,19 +35,16 @@ lab: $(STAMP)
 		$(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
-		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		tests notebooks solutions
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests $(NOTEBOOK_DIRS)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
-		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) $(NOTEBOOK_DIRS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lstm_course tests tools benchmarks
+	$(BIN)/ruff check $(LINTED)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)

@@ -1,0 +1,43 @@
+"""Instant feedback on the exercises: `check("<exercise id>", your_answer)`.
+
+Each check calls your answer on several inputs, edge cases included, compares the numbers with the
+reference in float64 and says what was expected, what came and the likely cause. A wrong or
+unfinished answer raises `ExerciseNotPassed` (an AssertionError, so nbgrader counts the cell as
+failed) with a short message instead of a long traceback.
+
+While the autograder runs a submission, checks are skipped: it collects and scores the answers
+itself, outside the notebook, so a check cell's output never decides a grade.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .grade.judge import NOT_ATTEMPTED, judge, run_case
+from .grade.registry import EXERCISES
+
+GRADING_ENV = "LSTM_COURSE_GRADING"
+SEED = 0  # the cases a learner sees; the autograder draws its own
+
+
+class ExerciseNotPassed(AssertionError):
+    """An exercise's answer is wrong or not written yet; the message says why."""
+
+
+def check(exercise_id: str, answer) -> None:
+    """Check `answer` for the exercise `exercise_id`; print the verdict, raise if it is not correct."""
+    __tracebackhide__ = True  # IPython hides this frame, so the learner sees the message, not our code
+    if exercise_id not in EXERCISES:
+        raise ValueError(f"unknown exercise {exercise_id!r}; expected one of {sorted(EXERCISES)}")
+    if os.environ.get(GRADING_ENV) == "1":
+        print(f"{exercise_id}: the autograder scores this exercise after the notebook has run.")
+        return
+    exercise = EXERCISES[exercise_id]
+    cases = exercise.draw(SEED)
+    verdict = judge(exercise, cases, [run_case(exercise, answer, case) for case in cases])
+    if verdict.correct:
+        print(f"✔ {verdict.message} ({exercise.points} points)")
+        return
+    if verdict.status == NOT_ATTEMPTED:
+        raise ExerciseNotPassed(verdict.message) from None
+    raise ExerciseNotPassed(f"✘ {verdict.message}") from None

@@ -1,0 +1,1 @@
+"""The autograder (`python -m lstm_course.grade`); see __main__ for the threat model."""

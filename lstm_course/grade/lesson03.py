@@ -1,0 +1,114 @@
+"""Exercises for lesson 03 (building an LSTM cell): a cell forward in PyTorch's layout, a layout conversion."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .lesson01 import randn
+from .lesson02 import _gate_case
+from .spec import Exercise, Wrong, tensor, to_plain
+
+NOTEBOOK = "03_building_an_lstm_cell"
+
+
+# 1. One LSTM step in PyTorch's layout: weight_ih (4H, I), weight_hh (4H, H), blocks i|f|g|o.
+
+def lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    """Reference: (h_t, c_t), each (B, H)."""
+    z_i, z_f, z_g, z_o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=-1)  # 4 x (B, H)
+    c_next = torch.sigmoid(z_f) * c + torch.sigmoid(z_i) * torch.tanh(z_g)  # (B, H)
+    return torch.sigmoid(z_o) * torch.tanh(c_next), c_next
+
+
+def _cell_cases(rng):
+    cases = [_gate_case(rng, 2, 3, 4, "B=2, I=3, H=4"), _gate_case(rng, 1, 2, 1, "B=1, H=1"),
+             _gate_case(rng, 3, 2, 2, "large weights and cell state", scale=2.0)]
+    for case, scale in zip(cases, (1.0, 1.0, 4.0)):
+        case["c"] = randn(rng, len(case["x"]), len(case["h"][0]), scale=scale)
+    return cases
+
+
+def _call_cell(answer, case):
+    names = ("x", "h", "c", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return tuple(answer(*(tensor(case[n]) for n in names)))
+
+
+def _swap_if(x, h, c, wi, wh, bi, bh):
+    swap = lambda w: torch.cat([w.chunk(4)[k] for k in (1, 0, 2, 3)])  # noqa: E731
+    return lstm_cell(x, h, c, swap(wi), swap(wh), swap(bi), swap(bh))
+
+
+def _no_tanh(x, h, c, wi, wh, bi, bh):
+    z_i, z_f, z_g, z_o = (x @ wi.T + bi + h @ wh.T + bh).chunk(4, dim=-1)
+    c_next = torch.sigmoid(z_f) * c + torch.sigmoid(z_i) * torch.tanh(z_g)
+    return torch.sigmoid(z_o) * c_next, c_next
+
+
+def _ifog(x, h, c, wi, wh, bi, bh):
+    swap = lambda w: torch.cat([w.chunk(4)[k] for k in (0, 1, 3, 2)])  # noqa: E731
+    return lstm_cell(x, h, c, swap(wi), swap(wh), swap(bi), swap(bh))
+
+
+LSTM_CELL = Exercise(
+    id="lstm_cell", notebook=NOTEBOOK, name="lstm_cell", points=50,
+    cases=_cell_cases, call=_call_cell, reference=lstm_cell, parts=("h", "c"),
+    wrong=(
+        Wrong(_swap_if, "are i and f swapped? PyTorch stacks the blocks i|f|g|o"),
+        Wrong(_no_tanh, "did you forget tanh on the cell state? h_t = o * tanh(c_t)"),
+        Wrong(_ifog, "the blocks are in the order i|f|g|o, not i|f|o|g"),
+        Wrong(lambda *args: lstm_cell(*args)[::-1], "return (h, c) in that order, as nn.LSTMCell does"),
+    ),
+)
+
+
+# 2. From the cat(h, x) layout with blocks f|i|g|o and one bias, to PyTorch's layout.
+
+def from_cat_layout(weight, bias, input_size):
+    """Reference: weight (4H, H + I) acting on cat(h, x), blocks f|i|g|o; bias (4H,) ->
+    (weight_ih (4H, I), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,)) in PyTorch's i|f|g|o."""
+    hidden_size = weight.shape[0] // 4
+    f, i, g, o = weight.chunk(4)  # 4 x (H, H + I)
+    b_f, b_i, b_g, b_o = bias.chunk(4)  # 4 x (H,)
+    w = torch.cat([i, f, g, o])  # (4H, H + I)
+    return w[:, hidden_size:], w[:, :hidden_size], torch.cat([b_i, b_f, b_g, b_o]), torch.zeros_like(bias)
+
+
+def _layout_cases(rng):
+    cases = []
+    for hidden_size, input_size, about in ((3, 2, "H=3, I=2"), (1, 1, "H=1, I=1"), (2, 2, "I = H")):
+        cases.append({"about": about, "input_size": input_size,
+                      "weight": randn(rng, 4 * hidden_size, hidden_size + input_size),
+                      "bias": randn(rng, 4 * hidden_size)})
+    return cases
+
+
+def _call_layout(answer, case):
+    """The two biases may split the total any way: only their sum is compared."""
+    weight_ih, weight_hh, bias_ih, bias_hh = answer(tensor(case["weight"]), tensor(case["bias"]), case["input_size"])
+    total = np.asarray(to_plain(bias_ih)) + np.asarray(to_plain(bias_hh))
+    return weight_ih, weight_hh, total
+
+
+def _no_reorder(weight, bias, input_size):
+    hidden_size = weight.shape[0] // 4
+    return weight[:, hidden_size:], weight[:, :hidden_size], bias, torch.zeros_like(bias)
+
+
+def _columns_swapped(weight, bias, input_size):
+    w_ih, w_hh, b_ih, b_hh = from_cat_layout(weight, bias, input_size)
+    w = torch.cat([w_hh, w_ih], dim=1)
+    return w[:, :input_size], w[:, input_size:], b_ih, b_hh
+
+
+LAYOUT = Exercise(
+    id="from_cat_layout", notebook=NOTEBOOK, name="from_cat_layout", points=50,
+    cases=_layout_cases, call=_call_layout, reference=from_cat_layout,
+    parts=("weight_ih", "weight_hh", "bias_ih + bias_hh"),
+    wrong=(
+        Wrong(_no_reorder, "are i and f swapped? The source stacks f|i|g|o; PyTorch wants i|f|g|o"),
+        Wrong(_columns_swapped, "cat(h, x) puts the H columns of h first, then the I columns of x"),
+    ),
+)
+
+EXERCISES = (LSTM_CELL, LAYOUT)

@@ -1,0 +1,275 @@
+"""The course's figures: tensors in, a `matplotlib.figure.Figure` out.
+
+Every function builds a fresh `Figure` without pyplot, so nothing is left open in a global figure
+manager and calling one twice never draws into the other. A notebook shows a returned figure
+as its cell's value (or with `display(fig)`); `fig.savefig(...)` writes it to a file. The widgets
+redraw these same figures when a control moves, so a lesson and its app always agree.
+
+Axes carry labels with units (steps, norms, activations); tensors may be on any device and
+require grad, they are detached and copied to the CPU here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
+
+from .validation import shape_str
+
+GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o"}
+COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
+
+
+def _array(x) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=float)
+
+
+def _figure(figsize, left=0.1, right=0.97, bottom=0.12, top=0.9, **spacing) -> Figure:
+    """A Figure with fixed margins: a layout engine would cost more than the drawing itself, and a widget redraws
+    these on every control change."""
+    fig = Figure(figsize=figsize)
+    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top, **spacing)
+    return fig
+
+
+def plot_gradient_flow(curves: Mapping, relative: bool = True, title: str | None = None,
+                       figsize=(6.4, 3.6)) -> Figure:
+    """Gradient norm against lag, log scale, for several models at once.
+
+    Args:
+        curves: label -> a (T,) tensor of norms indexed by lag, or a `gradients.GradientFlow`
+            (its h path is drawn solid and its c path, if any, dashed in the same colour).
+        relative: divide each curve by its value at lag 0, so every curve starts at 1.
+        title: the axes' title.
+
+    Returns:
+        A Figure with one log-scale axes; each line's label says the model and the path.
+    """
+    fig = _figure(figsize, left=0.13, bottom=0.15)
+    ax = fig.add_subplot()
+    for k, (label, curve) in enumerate(curves.items()):
+        color = COLORS[k % len(COLORS)]
+        paths = [("h", curve.h, "-"), ("c", curve.c, "--")] if hasattr(curve, "h") else [(None, curve, "-")]
+        for path, norms, style in paths:
+            if norms is None:
+                continue
+            y = _array(norms)
+            if relative:
+                y = y / y[0]
+            name = label if path is None else f"{label}, {path} path: ‖∂L/∂{path}_t‖"
+            ax.semilogy(np.arange(len(y)), np.clip(y, 1e-300, None), style, color=color, label=name)
+    ax.set_xlabel("lag T − 1 − t (steps back from the loss)")
+    ax.set_ylabel("gradient norm" + (" / norm at lag 0" if relative else ""))
+    ax.grid(True, which="major", alpha=0.3)
+    if curves:
+        ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _gate_series(gates):
+    """LSTMGates of (T, H) or (T,) tensors, or a sequence of per-step LSTMGates -> name -> (H, T) array."""
+    if isinstance(gates, Sequence) and not hasattr(gates, "_fields"):
+        gates = type(gates[0])(*(torch.stack(step) for step in zip(*gates)))
+    series = {}
+    for name in ("i", "f", "g", "o"):
+        a = _array(getattr(gates, name))
+        series[name] = a.reshape(len(a), -1).T  # (H, T)
+    return series
+
+
+def plot_gates(gates, title: str | None = None, figsize=(6.4, 4.8)) -> Figure:
+    """Gate activations over time as heatmaps, one row per gate (i, f, g, o).
+
+    Args:
+        gates: `cells.LSTMGates` whose fields are stacked over time, (T, H) or (T,), or a list
+            of per-step `LSTMGates` with (H,) fields (as `LSTMCell.gates` returns them).
+
+    Returns:
+        A Figure with four heatmap axes (time step on x, hidden unit on y) and one colour bar from
+        -1 (blue) through 0 (white) to 1 (red): the sigmoid gates i, f, o live in [0, 1] (white =
+        closed, red = open), the candidate g in [-1, 1].
+    """
+    series = _gate_series(gates)
+    fig = _figure(figsize, left=0.1, right=0.9, bottom=0.11, top=0.9 if title else 0.95, hspace=0.5)
+    axes = fig.subplots(4, 1, sharex=True)
+    for ax, (name, a) in zip(axes, series.items()):
+        H, T = a.shape
+        image = ax.imshow(a, aspect="auto", cmap="RdBu_r", vmin=-1.0, vmax=1.0, interpolation="nearest",
+                          extent=(0.5, T + 0.5, H - 0.5, -0.5))  # step t at x = t
+        ax.set_ylabel("unit", fontsize="small")
+        ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
+        ax.set_title(GATE_NAMES[name], fontsize="small", loc="left")
+    bar = fig.colorbar(image, ax=list(axes), pad=0.015, fraction=0.03, ticks=[-1, 0, 1])
+    bar.set_label("activation", fontsize="small")
+    axes[-1].set_xlabel("time step t")
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_states(c, h, title: str | None = None, marks: Mapping[str, float] | None = None,
+                extra: Mapping | None = None, figsize=(6.4, 3.4)) -> Figure:
+    """Cell-state and hidden-state trajectories over time.
+
+    Args:
+        c, h: (T,) or (T, H) tensors: c_t and h_t at every step (one line per hidden unit).
+        marks: label -> time step, drawn as labelled vertical lines (e.g. a memory half-life).
+        extra: label -> (T,) more curves drawn dashed on the cell-state axes (e.g. one stored
+            value on its own).
+
+    Returns:
+        A Figure with two axes side by side: c_t (left) and h_t (right), time on x in steps.
+    """
+    fig = _figure(figsize, left=0.1, bottom=0.15, top=0.85 if title else 0.92, wspace=0.3)
+    ax_c, ax_h = fig.subplots(1, 2, sharex=True)
+    for ax, values, name, symbol in ((ax_c, c, "cell state", "c_t"), (ax_h, h, "hidden state", "h_t")):
+        a = _array(values)
+        a = a.reshape(len(a), -1)  # (T, H)
+        t = np.arange(1, len(a) + 1)
+        for unit in range(a.shape[1]):
+            ax.plot(t, a[:, unit], color=COLORS[unit % len(COLORS)], label=f"{symbol}, unit {unit}" if a.shape[1] > 1
+                    else symbol)
+        ax.set_xlabel("time step t")
+        ax.set_ylabel(symbol)
+        ax.set_title(f"{name} {symbol}", fontsize="small", loc="left")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.axhline(0.0, color="0.7", lw=0.8)
+        ax.grid(True, alpha=0.3)
+    for k, (label, curve) in enumerate((extra or {}).items()):
+        a = _array(curve)
+        ax_c.plot(np.arange(1, len(a) + 1), a, "--", color=COLORS[(k + 3) % len(COLORS)], label=label)
+    for label, step in (marks or {}).items():
+        if np.isfinite(step):
+            ax_c.axvline(step, color="0.3", ls=":", label=label)
+    if marks or extra:
+        ax_c.legend(fontsize="x-small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _box(ax, xy, width, height, title, shape, letters, color):
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x, y), width, height, boxstyle="round,pad=0.02", fc=color, ec="0.2", lw=1.2))
+    ax.text(x + width / 2, y + height * 0.68, title, ha="center", va="center", fontsize=11, weight="bold")
+    ax.text(x + width / 2, y + height * 0.40, letters, ha="center", va="center", fontsize=9, family="monospace")
+    ax.text(x + width / 2, y + height * 0.16, shape_str(shape), ha="center", va="center", fontsize=9,
+            family="monospace")
+
+
+def _arrow(ax, start, end):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color="0.3", lw=1.2))
+
+
+def plot_lstm_call(input_shape, output_shape, h_n_shape, c_n_shape, batch_first: bool = False,
+                   call: str = "nn.LSTM", figsize=(7.2, 3.0)) -> Figure:
+    """A diagram of one `output, (h_n, c_n) = lstm(input)` call, each tensor a box with its shape.
+
+    Args:
+        input_shape, output_shape, h_n_shape, c_n_shape: the shapes the call really produced.
+        batch_first: whether input and output are (B, T, ·); h_n and c_n never are.
+        call: the text of the module box, e.g. "nn.LSTM(3, 5, num_layers=2)".
+
+    Returns:
+        A Figure with one axes (no ticks) holding five labelled boxes and the arrows between them;
+        every box shows the shape in letters (B, T, I, H, L, D) and in numbers.
+    """
+    seq = "(B, T, {})" if batch_first else "(T, B, {})"
+    fig = _figure(figsize, left=0.01, right=0.99, bottom=0.01, top=0.99)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4.2)
+    ax.set_axis_off()
+    _box(ax, (0.1, 1.4), 2.0, 1.4, "input", input_shape, seq.format("I"), "#dbe9f6")
+    ax.add_patch(FancyBboxPatch((2.75, 1.3), 3.3, 1.6, boxstyle="round,pad=0.02", fc="#fde8c8", ec="0.2", lw=1.2))
+    ax.text(4.4, 2.1, call, ha="center", va="center", fontsize=8, family="monospace")
+    _box(ax, (6.75, 2.75), 3.1, 1.3, "output", output_shape, seq.format("D·H"), "#dff3df")
+    _box(ax, (6.75, 1.4), 3.1, 1.25, "h_n", h_n_shape, "(L·D, B, H)", "#f3dfe9")
+    _box(ax, (6.75, 0.05), 3.1, 1.25, "c_n", c_n_shape, "(L·D, B, H)", "#efe4f7")
+    _arrow(ax, (2.15, 2.1), (2.7, 2.1))
+    for y in (3.4, 2.05, 0.7):
+        _arrow(ax, (6.1, 2.1), (6.7, y))
+    ax.text(0.1, 0.55, "B batch · T time · I input size\nH hidden size · L layers · D directions",
+            fontsize=8, color="0.35", va="center")
+    return fig
+
+
+def plot_learning_curves(curves: Mapping[str, Sequence[float]], baseline: float | None = None,
+                         baseline_label: str = "baseline", ylabel: str = "loss", log: bool = False,
+                         title: str | None = None, figsize=(6.4, 3.6)) -> Figure:
+    """Loss (or any metric) against training step for several runs, with an optional baseline line.
+
+    Args:
+        curves: label -> one value per step (a list or a 1-D tensor).
+        baseline: draw a horizontal dashed line here (e.g. `tasks.ADDING_BASELINE_MSE`).
+        log: log scale on y.
+
+    Returns:
+        A Figure with one axes; x is the training step, y is `ylabel`.
+    """
+    fig = _figure(figsize, left=0.13, bottom=0.15)
+    ax = fig.add_subplot()
+    for k, (label, values) in enumerate(curves.items()):
+        y = _array(values)
+        ax.plot(np.arange(1, len(y) + 1), y, color=COLORS[k % len(COLORS)], label=label)
+    if baseline is not None:
+        ax.axhline(baseline, color="0.3", ls="--", label=f"{baseline_label} ({baseline:.3g})")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if curves or baseline is not None:
+        ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_token_predictions(words: Sequence[str], one_direction, two_direction, classes: Sequence[str],
+                           position: int | None = None, title: str | None = None, figsize=(8.0, 2.8)) -> Figure:
+    """Per-token class probabilities of a one-direction and a two-direction model, side by side.
+
+    Args:
+        words: the T words of the sentence.
+        one_direction, two_direction: (T, C) probabilities (rows sum to 1) for each word.
+        classes: the C class names.
+        position: a word to highlight (e.g. the one being read), or None.
+
+    Returns:
+        A Figure with two heatmap axes titled "one direction" and "two directions": words on x,
+        classes on y, each cell annotated with its probability.
+    """
+    fig = _figure(figsize, left=0.12, bottom=0.3, top=0.82 if title else 0.9, wspace=0.05)
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, probs, name in ((axes[0], one_direction, "one direction (left to right)"),
+                            (axes[1], two_direction, "two directions")):
+        p = _array(probs)
+        if p.shape != (len(words), len(classes)):
+            raise ValueError(f"probabilities must have shape (T, C) = {shape_str((len(words), len(classes)))}, "
+                             f"got {shape_str(p.shape)}")
+        ax.imshow(p.T, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+        for t in range(len(words)):
+            for k in range(len(classes)):
+                ax.text(t, k, f"{p[t, k]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if p[t, k] > 0.6 else "black")
+        ax.set_xticks(range(len(words)), words, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(classes)), classes)
+        ax.set_title(name, fontsize="small")
+        ax.set_xlabel("word")
+        if position is not None:
+            ax.axvspan(position - 0.5, position + 0.5, fill=False, ec="tab:red", lw=2)
+    axes[0].set_ylabel("predicted class")
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    return fig

@@ -35,6 +35,7 @@ from . import plots
 from .cells import LSTMCell, LSTMGates, RNNCell
 from .gradients import gradient_flow, set_forget_bias, set_spectral_radius, spectral_radius
 from .layers import LSTM
+from .quiz import Matching, MultipleChoice
 from .tasks import BANK_SENSES, BANK_VOCAB, IGNORE_INDEX, bank_task
 from .training import fit
 
@@ -499,3 +500,72 @@ class BidirectionalReader(_App):
 def bidirectional_reader(seed: int = 0) -> BidirectionalReader:
     """Step through a sentence whose "bank" is settled by a word before or after it; compare the two taggers."""
     return BidirectionalReader(seed)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class MultipleChoiceView:
+    """One button per option; a click shows at once whether it is right and why."""
+
+    def __init__(self, question: MultipleChoice):
+        self.question = question
+        letters = [chr(ord("A") + k) for k in range(len(question.options))]
+        self.buttons = [W.Button(description=f"{letter}. {option}", layout=W.Layout(width="auto"))
+                        for letter, option in zip(letters, question.options)]
+        self.feedback = W.HTML()
+        self.feedback.add_class("quiz-feedback")
+        for k, button in enumerate(self.buttons):
+            button.add_class(f"quiz-option-{k}")
+            button.on_click(lambda _, k=k: self.choose(k))
+        self.widget = W.VBox([W.HTML(f"<b>{html.escape(question.question)}</b>"), *self.buttons, self.feedback])
+        self.widget.add_class("lstm-course-quiz")
+
+    def choose(self, k: int) -> None:
+        verdict = self.question.check(k)
+        for j, button in enumerate(self.buttons):
+            button.button_style = ("success" if verdict.correct else "danger") if j == k else ""
+        self.feedback.value = f"{'✓' if verdict.correct else '✗'} {html.escape(verdict.message)}"
+
+
+class MatchingView:
+    """A dropdown per item on the left, a Check button, and per-item feedback with the score."""
+
+    placeholder = "(choose)"
+
+    def __init__(self, question: Matching):
+        self.question = question
+        self.dropdowns = {left: W.Dropdown(options=[self.placeholder, *question.choices], layout=W.Layout(width="auto"))
+                          for left in question.pairs}
+        self.marks = {left: W.HTML() for left in question.pairs}
+        self.check_button = W.Button(description="Check", button_style="primary")
+        self.check_button.add_class("quiz-check")
+        self.feedback = W.HTML()
+        self.feedback.add_class("quiz-feedback")
+        self.check_button.on_click(lambda _: self.check())
+        rows = []
+        for k, left in enumerate(question.pairs):
+            self.dropdowns[left].add_class(f"quiz-match-{k}")
+            rows.append(W.HBox([W.HTML(f"<b>{html.escape(left)}</b>", layout=W.Layout(width="10em")),
+                                self.dropdowns[left], self.marks[left]]))
+        self.widget = W.VBox([W.HTML(f"<b>{html.escape(question.prompt)}</b>"), *rows, self.check_button,
+                              self.feedback])
+        self.widget.add_class("lstm-course-quiz")
+
+    def check(self) -> None:
+        answers = {left: (None if d.value == self.placeholder else d.value) for left, d in self.dropdowns.items()}
+        feedback = self.question.check(answers)
+        for left, verdict in feedback.items():
+            self.marks[left].value = f"{'✓' if verdict.correct else '✗'} {html.escape(verdict.message)}"
+        right = sum(v.correct for v in feedback.values())
+        self.feedback.value = f"{right} of {len(feedback)} matched correctly" + (" — well done!" if right == len(
+            feedback) else "")
+
+
+def quiz_view(question):
+    """The widget for a `quiz.MultipleChoice` or `quiz.Matching` question."""
+    if isinstance(question, MultipleChoice):
+        return MultipleChoiceView(question)
+    if isinstance(question, Matching):
+        return MatchingView(question)
+    raise TypeError(f"expected a quiz.MultipleChoice or quiz.Matching, got {type(question).__name__}")

@@ -1,0 +1,263 @@
+"""`make site` builds a readable course site that needs no network: every lesson page, the course map,
+prev/next links, embedded figures, widgets' static fallback, no remote asset and no broken internal link."""
+
+import importlib.util
+import re
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+VENDOR = ROOT / "_build" / "vendor"
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Where an HTML page loads something from: these must never be another host.
+ASSET_ATTRIBUTES = {
+    "script": ("src",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
+    "video": ("src", "poster"), "audio": ("src",), "iframe": ("src",), "embed": ("src",), "object": ("data",),
+    "image": ("href", "xlink:href"), "use": ("href", "xlink:href"),
+}
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
+SCRIPT_IMPORT = re.compile(r"""import\s*\(?\s*['"]((?:https?:)?//[^'"]+)""")
+REMOTE = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+
+
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def soup_of(page: Path) -> BeautifulSoup:
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
+def asset_urls(soup: BeautifulSoup) -> list[str]:
+    """Every URL the page loads by itself: scripts, styles, images, fonts (CSS url()), media, module imports."""
+    urls = []
+    for tag, attributes in ASSET_ATTRIBUTES.items():
+        for element in soup.find_all(tag):
+            for attribute in attributes:
+                value = element.get(attribute)
+                if value:
+                    urls += [part.split()[0] for part in value.split(",") if part.split()] if "srcset" in attribute \
+                        else [value]
+    css = [style.get_text() for style in soup.find_all("style")] + [e["style"] for e in soup.find_all(style=True)]
+    for text in css:
+        urls += [a or b for a, b in CSS_URL.findall(text)]
+    for script in soup.find_all("script", src=False):
+        urls += SCRIPT_IMPORT.findall(script.get_text())
+    return urls
+
+
+def remote_assets(page: Path) -> list[str]:
+    return [url for url in asset_urls(soup_of(page)) if REMOTE.match(url)]
+
+
+def missing_local_assets(page: Path) -> list[str]:
+    missing = []
+    for url in asset_urls(soup_of(page)):
+        if REMOTE.match(url) or url.startswith(("data:", "#")):
+            continue
+        if not (page.parent / unquote(urlsplit(url).path)).is_file():
+            missing.append(url)
+    return missing
+
+
+def broken_links(page: Path) -> list[str]:
+    """Internal links of `page` whose file, or whose #fragment in that file, does not exist."""
+    broken = []
+    for element in soup_of(page).find_all("a", href=True):
+        url = element["href"]
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            continue  # a reference to another site, followed by the reader, not loaded by the page
+        target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+        if not target.is_file():
+            broken.append(url)
+        elif parts.fragment and target.suffix == ".html":
+            # As browsers do: the fragment as written first, then percent-decoded (nbconvert's ids keep %C2%B7).
+            target_soup = soup_of(target)
+            if not any(target_soup.find(id=f) or target_soup.find(attrs={"name": f})
+                       for f in (parts.fragment, unquote(parts.fragment))):
+                broken.append(url)
+    return broken
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    build_site = load_tool("build_site")
+    out = tmp_path_factory.mktemp("site")
+    start = time.perf_counter()
+    pages = build_site.build_site(LESSONS, out, VENDOR)
+    seconds = time.perf_counter() - start
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"site: {len(pages)} pages in {seconds:.1f} s, {size / 2**20:.1f} MiB")
+    return out, pages
+
+
+def test_every_lesson_has_a_page_listed_on_the_course_map(site):
+    out, pages = site
+    assert LESSONS, "no lessons found"
+    index = soup_of(out / "index.html")
+    listed = [a["href"] for a in index.select("table a[href]")]
+    assert listed == [f"notebooks/{lesson.stem}.html" for lesson in LESSONS]
+    for lesson in LESSONS:
+        page = out / "notebooks" / f"{lesson.stem}.html"
+        assert page in pages and page.is_file()
+        title = soup_of(page).find("h1").get_text().strip().rstrip("¶")
+        assert title and index.find("a", href=f"notebooks/{lesson.stem}.html").get_text() == title
+
+
+def test_no_page_loads_anything_from_another_host(site):
+    out, _ = site
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) == len(LESSONS) + 1
+    found = {page.name: remote_assets(page) for page in pages}
+    assert not any(found.values()), found
+    missing = {page.name: missing_local_assets(page) for page in pages}
+    assert not any(missing.values()), missing
+
+
+def test_every_internal_link_resolves(site):
+    out, _ = site
+    broken = {page.relative_to(out).as_posix(): broken_links(page) for page in out.rglob("*.html")}
+    assert not any(broken.values()), broken
+
+
+def test_prev_and_next_links_walk_the_lessons_in_order(site):
+    out, _ = site
+    pages = [out / "notebooks" / f"{lesson.stem}.html" for lesson in LESSONS]
+    for n, page in enumerate(pages):
+        soup = soup_of(page)
+        nxt = {a["href"] for a in soup.select('nav.course-nav a[rel="next"]')}
+        prev = {a["href"] for a in soup.select('nav.course-nav a[rel="prev"]')}
+        assert nxt == ({pages[n + 1].name} if n + 1 < len(pages) else set()), page.name
+        assert prev == ({pages[n - 1].name} if n > 0 else set()), page.name
+        assert {a["href"] for a in soup.select("nav.course-nav a")} >= {"../index.html"}
+
+
+def test_every_figure_of_the_lessons_is_embedded_and_no_widget_script_remains(site):
+    out, _ = site
+    for lesson in LESSONS:
+        nb = nbformat.read(lesson, as_version=4)
+        figures = sum("image/png" in output.get("data", {}) for cell in nb.cells for output in cell.get("outputs", []))
+        text = (out / "notebooks" / f"{lesson.stem}.html").read_text(encoding="utf-8")
+        assert text.count('src="data:image/png;base64,') >= figures, lesson.name
+        assert "application/vnd.jupyter.widget" not in text
+        assert "@jupyter-widgets/html-manager" not in text
+
+
+def widget_output(with_png: bool):
+    data = {"application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox(children=(FloatSlider(value=0.5),))"}
+    if with_png:
+        data["image/png"] = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
+                             "AAAABJRU5ErkJggg==")  # a 1x1 PNG
+    return nbformat.v4.new_output("display_data", data=data)
+
+
+def fake_course(root: Path, links: str) -> list[Path]:
+    """A two-lesson course folder: the first lesson links as given and shows two widgets."""
+    (root / "notebooks").mkdir(parents=True)
+    (root / "exercises").mkdir()
+    (root / "exercises" / "01_first.ipynb").write_text("{}")
+    first = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# First\n\nWhy it matters, with $x_t$.\n\n**You will be able to**\n- do $a$;\n"
+                                      "- do b.\n\n## 1. Part\n\n" + links),
+        nbformat.v4.new_code_cell("app", execution_count=1, outputs=[widget_output(True), widget_output(False)]),
+    ])
+    second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Second\n\nMore.")])
+    paths = [root / "notebooks" / "01_first.ipynb", root / "notebooks" / "02_second.ipynb"]
+    for nb, path in zip([first, second], paths):
+        nbformat.write(nb, path)
+    return paths
+
+
+def test_lesson_links_become_page_links_and_linked_course_files_are_copied(tmp_path):
+    build_site = load_tool("build_site")
+    lessons = fake_course(tmp_path / "course", "See [the next lesson](02_second.ipynb#Top), [the exercise]"
+                          "(../exercises/01_first.ipynb) and [part 1](#1.-Part).")
+    out = tmp_path / "site"
+    build_site.build_site(lessons, out, VENDOR, root=tmp_path / "course")
+    soup = soup_of(out / "notebooks" / "01_first.html")
+    hrefs = {a.get_text(): a["href"] for a in soup.find_all("a", href=True)}
+    assert hrefs["the next lesson"] == "02_second.html#Top"
+    assert hrefs["the exercise"] == "../exercises/01_first.ipynb"
+    assert (out / "exercises" / "01_first.ipynb").read_text() == "{}"
+    assert broken_links(out / "notebooks" / "01_first.html") == ["02_second.html#Top"]  # the checker sees a bad id
+
+
+def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
+    build_site = load_tool("build_site")
+    lessons = fake_course(tmp_path / "course", "No links.")
+    build_site.build_site(lessons, tmp_path / "site", VENDOR, root=tmp_path / "course")
+    text = (tmp_path / "site" / "notebooks" / "01_first.html").read_text()
+    assert text.count('src="data:image/png;base64,iVBORw0KGgo') == 1  # the app's static figure
+    assert "VBox(children=" not in text
+    assert text.count("course-widget-note") == 1  # the widget that had no figure
+    index = soup_of(tmp_path / "site" / "index.html")
+    assert [li.get_text() for li in index.select("table ul li")] == ["do $a$", "do b"]  # math left to MathJax
+    assert index.find("script", src="_static/mathjax/tex-svg-full.js")
+    assert index.find("td").find("a")["href"] == "notebooks/01_first.html"
+
+
+def test_a_link_to_a_missing_file_stops_the_build(tmp_path):
+    build_site = load_tool("build_site")
+    lessons = fake_course(tmp_path / "course", "See [gone](../exercises/99_gone.ipynb).")
+    with pytest.raises(SystemExit, match="99_gone.ipynb' points to no file of the course"):
+        build_site.build_site(lessons, tmp_path / "site", VENDOR, root=tmp_path / "course")
+
+
+def test_an_unexecuted_lesson_stops_the_build(tmp_path):
+    build_site = load_tool("build_site")
+    lessons = fake_course(tmp_path / "course", "")
+    nb = nbformat.read(lessons[1], as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("1 + 1"))
+    nbformat.write(nb, lessons[1])
+    with pytest.raises(SystemExit, match=r"02_second.ipynb: code cells \[1\] have no outputs"):
+        build_site.build_site(lessons, tmp_path / "site", VENDOR, root=tmp_path / "course")
+
+
+def test_the_checker_finds_remote_assets(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><script src="https://cdn.example/x.js"></script><style>@font-face {src: '
+                    'url(//fonts.example/f.woff)}</style></head><body><img srcset="a.png 1x, http://x/b.png 2x">'
+                    '<script type="module">import("https://cdn.example/m.mjs")</script>'
+                    '<a href="https://example.org/paper">a reference is fine</a></body></html>')
+    assert remote_assets(page) == ["https://cdn.example/x.js", "http://x/b.png", "//fonts.example/f.woff",
+                                   "https://cdn.example/m.mjs"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
+def test_a_lesson_page_renders_its_math_in_chromium_with_the_network_cut(site):
+    from playwright.sync_api import sync_playwright
+
+    out, _ = site
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                       else (requested.append(route.request.url), route.abort()))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto((out / "notebooks" / f"{LESSONS[0].stem}.html").as_uri())
+            page.wait_for_selector("mjx-container svg", timeout=20_000)  # MathJax ran, from the local copy
+            assert page.locator("nav.course-nav a").first.inner_text() == "Course map"
+            page.goto((out / "index.html").as_uri())
+            assert page.locator("table a").count() == len(LESSONS)
+        finally:
+            browser.close()
+    assert requested == []
+    assert errors == []

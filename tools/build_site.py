@@ -1,0 +1,395 @@
+"""Build the course site: static HTML of the executed lessons, a course map and prev/next links.
+
+    python tools/build_site.py                       # every lesson -> _build/site/index.html
+    python tools/build_site.py --out DIR             # somewhere else
+    python tools/build_site.py notebooks/02_*.ipynb  # just some lessons
+
+The pages show the outputs committed with the lessons (the lessons are not run again), and they
+open from disk with no network: figures are embedded, MathJax (and Mermaid, if a lesson draws a
+diagram) is copied from its npm package next to the pages, and widgets show their static fallback.
+The npm packages are fetched once with `npm pack` into a cache (default `_build/vendor/`), checked
+against the hashes pinned below, and reused offline afterwards.
+
+Links between lessons point to their pages; a link to another file of the course (an exercise
+notebook, the README) gets a copy of that file at the same relative place, so every link of the
+site resolves. A link to a file that does not exist stops the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+from bs4 import BeautifulSoup
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+LESSON_GLOB = "notebooks/[0-9][0-9]_*.ipynb"
+
+# Exact versions and the registry's sha512 of each tarball: a build uses these files and no others.
+NPM_PACKAGES = {
+    "mathjax": (
+        "3.2.2",
+        "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+    ),
+    "reveal.js": (
+        "5.2.1",
+        "sha512-r7//6mIM5p34hFiDMvYfXgyjXqGRta+/psd9YtytsgRlrpRzFv4RbH76TXd2qD+7ZPZEbpBDhdRhJaFgfQ7zNQ==",
+    ),
+    "mermaid": (
+        "11.10.0",
+        "sha512-oQsFzPBy9xlpnGxUqLbVY8pvknLlsNIJ0NWwi8SUJjhbP1IT0E0o1lfhU4iYV3ubpy+xkzkaOyDUQMn06vQElQ==",
+    ),
+}
+MATHJAX_FILE = "es5/tex-svg-full.js"  # one file with every TeX extension and SVG output: no fonts to fetch
+MERMAID_FILE = "dist/mermaid.min.js"  # the classic-script build: ES modules do not load from file://
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ('<p class="course-widget-note">In JupyterLab an interactive widget appears here: '
+               'run the notebook to use it.</p>')
+MERMAID_FENCE = re.compile(r"^```mermaid\s*$", re.MULTILINE)
+
+# MathJax 3 reads the same delimiters the lessons use in JupyterLab.
+MATHJAX_HEAD = """
+<script>
+window.MathJax = {
+  tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
+        processEscapes: true, processEnvironments: true, tags: 'ams'},
+  svg: {fontCache: 'global'},
+  options: {skipHtmlTags: ['script', 'noscript', 'style', 'textarea', 'pre', 'code']}
+};
+</script>
+<script src="{{ resources.course.static }}/mathjax/tex-svg-full.js"></script>
+"""
+MERMAID_HEAD = """
+{%- if resources.course.mermaid -%}
+<script src="{{ resources.course.static }}/mermaid/mermaid.min.js"></script>
+<script>
+document.addEventListener("DOMContentLoaded", function () {
+  mermaid.initialize({startOnLoad: false});
+  mermaid.run({querySelector: ".jp-Mermaid > pre.mermaid"});
+});
+</script>
+{%- endif -%}
+"""
+NAV = """
+<nav class="course-nav" aria-label="lessons">
+  <a href="{{ resources.course.home }}">Course map</a>
+  {%- with prev = resources.course.prev, next = resources.course.next %}
+  {%- if prev %} <a rel="prev" href="{{ prev.href }}">&larr; {{ prev.title }}</a>{% endif %}
+  {%- if next %} <a rel="next" href="{{ next.href }}">{{ next.title }} &rarr;</a>{% endif %}
+  {%- endwith %}
+</nav>
+"""
+PAGE_TEMPLATE = (
+    "{%- extends 'index.html.j2' -%}\n"
+    "{% block html_head_js %}{% endblock html_head_js %}\n"  # require.js only serves live widgets
+    "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
+    '{% block extra_css %}<link rel="stylesheet" href="{{ resources.course.static }}/course.css">{% endblock %}\n'
+    "{% block html_head_js_mathjax %}" + MATHJAX_HEAD + "{% endblock html_head_js_mathjax %}\n"
+    "{% block html_head_js_mermaidjs %}" + MERMAID_HEAD + "{% endblock html_head_js_mermaidjs %}\n"
+    "{% block body_header %}{{ super() }}" + NAV + "{% endblock body_header %}\n"
+    "{% block body_footer %}" + NAV + "{{ super() }}{% endblock body_footer %}\n"
+)
+SITE_CSS = """
+body { margin: 0 auto; max-width: 1100px; }
+.course-nav { display: flex; gap: 1.5em; padding: 0.8em 1em; font-family: var(--jp-ui-font-family, sans-serif);
+              border-bottom: 1px solid #ddd; }
+.course-nav a[rel=next] { margin-left: auto; }
+.course-widget-note { font-style: italic; color: #555; border-left: 3px solid #88a; padding-left: 0.6em; }
+.course-map { font-family: var(--jp-ui-font-family, sans-serif); padding: 1em 2em 3em; line-height: 1.5; }
+.course-map table { border-collapse: collapse; width: 100%; }
+.course-map th, .course-map td { border-bottom: 1px solid #ddd; padding: 0.6em; text-align: left; vertical-align: top; }
+.course-map td.minutes { white-space: nowrap; }
+.course-map ul { margin: 0.3em 0 0 1.2em; padding: 0; }
+"""
+
+
+@dataclass
+class Lesson:
+    """One lesson notebook and what the course map says about it (`title` is Markdown)."""
+
+    path: Path
+    title: str
+    motivation: str = ""
+    objectives: list[str] = field(default_factory=list)
+
+    @property
+    def title_text(self) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", markdown_inline(self.title)))
+
+    @property
+    def page(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem}.html"
+
+
+def fetch_npm_package(name: str, cache: Path) -> Path:
+    """The unpacked npm package `name` at its pinned version, fetched once with `npm pack` and hash-checked."""
+    version, integrity = NPM_PACKAGES[name]
+    target = cache / f"{name}-{version}"
+    if (target / "package.json").is_file():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    tarball = cache / f"{name.replace('/', '-')}-{version}.tgz"
+    if not tarball.is_file():
+        if shutil.which("npm") is None:
+            raise SystemExit(f"{name}@{version} is not in {cache} and npm is not installed to fetch it "
+                             "(install Node.js, or copy the tarball there)")
+        with tempfile.TemporaryDirectory(dir=cache) as download:
+            subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination", download],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+            (packed,) = Path(download).glob("*.tgz")
+            packed.replace(tarball)  # atomic: two builds at once never see half a file
+    algorithm, _, expected = integrity.partition("-")
+    digest = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()
+    if digest != expected:
+        tarball.unlink()
+        raise SystemExit(f"{tarball.name}: {algorithm} is {digest}, the pinned one is {expected}; deleted it")
+    with tempfile.TemporaryDirectory(dir=cache) as unpack:
+        with tarfile.open(tarball) as archive:
+            archive.extractall(unpack, filter="data")
+        try:
+            (Path(unpack) / "package").replace(target)
+        except OSError:  # another build unpacked it first
+            pass
+    return target
+
+
+def copy_vendor_file(name: str, inside: str, cache: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(fetch_npm_package(name, cache) / inside, destination)
+
+
+def markdown_inline(text: str) -> str:
+    """A line of Markdown as HTML without the surrounding paragraph."""
+    rendered = markdown2html_mistune(text).strip()
+    return re.sub(r"^<p>(.*)</p>$", r"\1", rendered, flags=re.DOTALL)
+
+
+def read_lesson(path: Path) -> Lesson:
+    """Title, one-sentence motivation and objectives from the lesson's opening cell."""
+    nb = nbformat.read(path, as_version=4)
+    first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
+    title = next((line[2:].strip() for line in first.splitlines() if line.startswith("# ")), path.stem)
+    lesson = Lesson(path, title)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", first) if p.strip()]
+    body = [p for p in paragraphs if not p.startswith("# ")]
+    if body and not body[0].startswith(("**", "-", "*")):
+        lesson.motivation = body[0]
+    in_objectives = False
+    for line in first.splitlines():
+        if re.search(r"you will be able to", line, re.IGNORECASE):
+            in_objectives = True
+        elif in_objectives and re.match(r"\s*[-*]\s+", line):
+            lesson.objectives.append(re.sub(r"^\s*[-*]\s+", "", line).rstrip(";. "))
+        elif in_objectives and line.strip():
+            in_objectives = False
+    return lesson
+
+
+def minutes_from_course_map(lessons: list[Lesson]) -> dict[str, str]:
+    """The minutes column of the course map table in 00_start_here, by notebook name."""
+    start = next((lesson for lesson in lessons if lesson.path.stem.startswith("00_")), None)
+    if start is None:
+        return {}
+    minutes = {}
+    for cell in nbformat.read(start.path, as_version=4).cells:
+        for match in re.finditer(r"^\|\s*`?(\d\d_\w+)`?\s*\|.*\|\s*(\d+)\s*\|\s*$", cell.source, re.MULTILINE):
+            minutes[match.group(1)] = match.group(2)
+    return minutes
+
+
+def unexecuted_cells(nb) -> list[int]:
+    return [n for n, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and cell.source.strip() and cell.execution_count is None]
+
+
+def static_widgets(nb):
+    """A copy of `nb` in which every widget shows what it shows without a widget front end."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                del data[WIDGET_VIEW]
+                if set(data) <= {"text/plain"}:  # only the widget's repr, e.g. VBox(children=...)
+                    output["data"] = {"text/html": WIDGET_NOTE}
+    return nb
+
+
+def local_target(url: str) -> str | None:
+    """The relative file path a link points to, or None for external links and anchors on the same page."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith(("#", "//", "data:", "mailto:")) or not parts.path:
+        return None
+    return unquote(parts.path)
+
+
+def rewrite_links(page_html: str, source: Path, page: Path, lessons: dict[Path, Lesson], out: Path, root: Path) -> str:
+    """Point lesson links at their pages; copy any other linked course file next to the page, as in the repository."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    for tag, attribute in (("a", "href"), ("img", "src")):
+        for element in soup.find_all(tag, **{attribute: True}):
+            if element.find_parent("nav", class_="course-nav"):
+                continue  # the site's own navigation, already relative to the site
+            url = element[attribute]
+            target = local_target(url)
+            if target is None:
+                continue
+            linked = (source.parent / target).resolve()
+            fragment = url[len(url.split("#")[0]):]
+            if linked in lessons:
+                element[attribute] = Path(lessons[linked].page).name if linked.parent == source.parent else \
+                    relative(out / lessons[linked].page, page.parent)
+                element[attribute] += fragment
+                continue
+            if not linked.is_file() or root not in linked.parents:
+                raise SystemExit(f"{source.name}: the link {url!r} points to no file of the course")
+            copied = out / linked.relative_to(root)
+            copied.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(linked, copied)
+            element[attribute] = relative(copied, page.parent) + fragment
+    return str(soup)
+
+
+def relative(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def page_exporter() -> HTMLExporter:
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"course_page.html.j2": PAGE_TEMPLATE})])
+    exporter.template_file = "course_page.html.j2"
+    exporter.embed_images = True  # Markdown images become data: URLs, like the figures in outputs
+    return exporter
+
+
+def build_page(lesson: Lesson, prev: Lesson | None, nxt: Lesson | None, lessons: dict[Path, Lesson], out: Path,
+               exporter: HTMLExporter, root: Path) -> bool:
+    """Write one lesson's page; return whether it needs Mermaid."""
+    nb = nbformat.read(lesson.path, as_version=4)
+    missing = unexecuted_cells(nb)
+    if missing:
+        name = relative(lesson.path, root)
+        raise SystemExit(f"{name}: code cells {missing} have no outputs; run "
+                         f"`python tools/run_notebooks.py {name}` first")
+    mermaid = any(MERMAID_FENCE.search(c.source) for c in nb.cells if c.cell_type == "markdown")
+    page = out / lesson.page
+    page.parent.mkdir(parents=True, exist_ok=True)
+    link = {"home": relative(out / "index.html", page.parent), "static": relative(out / "_static", page.parent)}
+    neighbours = {key: {"href": relative(out / other.page, page.parent), "title": other.title_text}
+                  for key, other in (("prev", prev), ("next", nxt)) if other is not None}
+    resources = {"course": {**link, **neighbours, "mermaid": mermaid},
+                 "metadata": {"name": lesson.title_text, "path": str(lesson.path.parent)}}
+    body, _ = exporter.from_notebook_node(static_widgets(nb), resources=resources)
+    page.write_text(rewrite_links(body, lesson.path, page, lessons, out, root), encoding="utf-8")
+    return mermaid
+
+
+def index_page(lessons: list[Lesson], minutes: dict[str, str]) -> str:
+    rows = []
+    for lesson in lessons:
+        objectives = "".join(f"<li>{markdown_inline(text)}</li>" for text in lesson.objectives)
+        rows.append(
+            f'<tr><td><a href="{lesson.page}">{html.escape(lesson.title_text)}</a>'
+            f'<br><code>{lesson.path.stem}</code></td>'
+            f"<td>{markdown_inline(lesson.motivation)}"
+            + (f"<br>You will be able to:<ul>{objectives}</ul>" if objectives else "")
+            + f'</td><td class="minutes">{minutes.get(lesson.path.stem, "")}</td></tr>'
+        )
+    total = sum(int(minutes.get(lesson.path.stem, "0")) for lesson in lessons)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>LSTMs with PyTorch: the course map</title>
+<link rel="stylesheet" href="_static/course.css">
+{MATHJAX_HEAD.replace("{{ resources.course.static }}", "_static")}
+</head>
+<body>
+<main class="course-map">
+<h1>LSTMs with PyTorch, hands on</h1>
+<p>A course that takes you from why a vanilla recurrent network forgets to building, shaping and debugging
+multi-layer and bidirectional LSTMs in PyTorch, with every claim measured by code that runs in the lesson.
+These pages show each lesson as it ran; to run it yourself and use its widgets, open the notebook in JupyterLab
+(<code>make lab</code>).</p>
+<table>
+<thead><tr><th>lesson</th><th>what it is about</th><th>minutes</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+{f"<p>About {total} minutes in all.</p>" if total else ""}
+</main>
+</body>
+</html>
+"""
+
+
+def build_site(notebooks: list[Path], out: Path, cache: Path, root: Path = ROOT) -> list[Path]:
+    """Build the site of `notebooks` into `out` (emptied first); return the pages written.
+
+    `root` is the course folder: a lesson may link to any file in it.
+    """
+    root = root.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "_static").mkdir(parents=True)
+    (out / "_static" / "course.css").write_text(SITE_CSS)
+    copy_vendor_file("mathjax", MATHJAX_FILE, cache, out / "_static" / "mathjax" / "tex-svg-full.js")
+    lessons = [read_lesson(path.resolve()) for path in sorted(notebooks)]
+    by_path = {lesson.path: lesson for lesson in lessons}
+    exporter = page_exporter()
+    pages, mermaid = [], False
+    for n, lesson in enumerate(lessons):
+        prev = lessons[n - 1] if n > 0 else None
+        nxt = lessons[n + 1] if n + 1 < len(lessons) else None
+        mermaid |= build_page(lesson, prev, nxt, by_path, out, exporter, root)
+        pages.append(out / lesson.page)
+    if mermaid:
+        copy_vendor_file("mermaid", MERMAID_FILE, cache, out / "_static" / "mermaid" / "mermaid.min.js")
+    (out / "index.html").write_text(index_page(lessons, minutes_from_course_map(lessons)), encoding="utf-8")
+    (out / "_static" / "versions.json").write_text(json.dumps({n: v[0] for n, v in NPM_PACKAGES.items()}, indent=1))
+    return [out / "index.html", *pages]
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help=f"lessons to include (default: {LESSON_GLOB})")
+    parser.add_argument("--out", type=Path, default=BUILD / "site", help="output folder (default: _build/site)")
+    parser.add_argument("--vendor-cache", type=Path, default=BUILD / "vendor",
+                        help="where npm packages are kept between builds (default: _build/vendor)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    pages = build_site(args.notebooks or sorted(ROOT.glob(LESSON_GLOB)), args.out, args.vendor_cache)
+    seconds = time.perf_counter() - start
+    print(f"{len(pages)} pages in {seconds:.1f} s, {folder_size(args.out) / 2**20:.1f} MiB: "
+          f"open {args.out / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,6 +85,24 @@ def measure(T, B, H, repeats, generator):
     return result
 
 
+def matmul_floor(T, B, H, repeats, generator):
+    """Median ms of T recurrent multiplies (B, H) x (H, 4H) alone, against nn.LSTM's whole inference.
+
+    No loop that calls torch.mm once per step can beat this, whatever else it fuses.
+    """
+    model = build_models(H)["nn"]
+    x = torch.randn(T, B, INPUT_SIZE, generator=generator)  # (T, B, I)
+    h = torch.randn(B, H, generator=generator)  # (B, H)
+    w_hh_t = model.weight_hh_l0.detach().t()  # (H, 4H)
+
+    def multiplies():
+        for _ in range(T):
+            torch.mm(h, w_hh_t)  # (B, 4H)
+
+    ms = time_interleaved({"mm": multiplies, "nn": partial(infer_step, model, x)}, repeats)
+    return ms["mm"] * 1e3, ms["nn"] * 1e3
+
+
 def saved_bytes(model, x):
     """Bytes of the tensors autograd saves for backward in one forward pass, each storage counted once."""
     storages = {}
@@ -160,6 +178,9 @@ def main(argv=None):
     print(f"\nAt the target size T={TARGET['T']}, B={TARGET['B']}, I={INPUT_SIZE}, H={TARGET['H']}: "
           f"FastLSTM / nn.LSTM = {target['train', 'fast'] / target['train', 'nn']:.2f} (train), "
           f"{target['infer', 'fast'] / target['infer', 'nn']:.2f} (infer); target <= 1.5")
+    floor, nn_ms = matmul_floor(TARGET["T"], TARGET["B"], TARGET["H"], repeats, generator)
+    print(f"The {TARGET['T']} recurrent torch.mm calls alone take {floor:.2f} ms = {floor / nn_ms:.2f} x "
+          f"nn.LSTM's whole inference ({nn_ms:.2f} ms): the floor for any loop of per-step multiplies")
     lengths = (25, 50, 100) if args.quick else (25, 50, 100, 200, 400)
     print(f"\nGrowth with T (train, B={TARGET['B']}, H={TARGET['H']}): time and bytes saved for backward")
     print_growth_table(lengths, TARGET["B"], TARGET["H"], repeats, generator)

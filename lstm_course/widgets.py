@@ -341,7 +341,7 @@ class ShapeExplorer(_App):
         D = 2 if self.bidirectional.value else 1
         kwargs = {"num_layers": L, "bidirectional": D == 2, "batch_first": self.batch_first.value}
         theirs = _seeded(self.seed)(lambda: nn.LSTM(I, H, **kwargs))
-        ours = LSTM(I, H, **kwargs)
+        ours = _seeded(self.seed)(lambda: LSTM(I, H, **kwargs))  # its initial weights are replaced just below
         ours.load_state_dict(theirs.state_dict())
         x = torch.randn((B, T, I) if self.batch_first.value else (T, B, I), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():

@@ -21,6 +21,7 @@ This is the only module of the package that imports ipywidgets.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import io
@@ -46,6 +47,18 @@ def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Run tiny models on one CPU thread: for tensors this small, waking a thread pool costs more than it saves,
+    and on a busy laptop the pool's threads can wait on each other for far longer than the work takes."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _seeded(seed):
@@ -96,7 +109,8 @@ class _App:
 
     def update(self) -> None:
         """Recompute from the controls and redraw."""
-        self.readout_widget.value = self.compute()
+        with _one_thread():
+            self.readout_widget.value = self.compute()
         self.image.value = _png(self.figure)
         self.updates += 1
 
@@ -191,8 +205,8 @@ class GateSandbox(_App):
                                         marks={f"half-life {k:.1f}": 1 + k} if math.isfinite(k) else None,
                                         extra={"first write alone": stored})
         steady = "grows without bound" if f >= 1 else f"{i * g / (1 - f):.3f}"
-        return (f"memory half-life: <b>{_steps(k)}</b> (f<sup>k</sup> = ½) · "
-                f"c<sub>T</sub> = {cs[-1]:.3f}, h<sub>T</sub> = {hs[-1]:.3f} · steady state i·g/(1−f): {steady}")
+        return (f"memory half-life: <b>{_steps(k)}</b> (fᵏ = ½) · "
+                f"c_T = {cs[-1]:.3f}, h_T = {hs[-1]:.3f} · steady state i·g/(1−f): {steady}")
 
     def _signal(self, T):
         t = torch.arange(T, dtype=torch.float32)
@@ -220,7 +234,7 @@ class GateSandbox(_App):
                                         f"{self.signal.value}", marks={f"half-life {k:.1f}": 1 + k})
         self.gates_figure = plots.plot_gates(gates, figsize=(6.4, 3.6))
         return (f"mean forget gate f = {mean_f:.3f} → memory half-life about <b>{_steps(k)}</b> · "
-                f"c<sub>T</sub> of unit 0 = {gates.c[-1, 0]:.3f}, h<sub>T</sub> of unit 0 = {gates.h[-1, 0]:.3f}")
+                f"c_T of unit 0 = {gates.c[-1, 0]:.3f}, h_T of unit 0 = {gates.h[-1, 0]:.3f}")
 
     def compute(self):
         real = self.mode.value == "real LSTMCell"
@@ -408,6 +422,11 @@ def trained_bank_taggers(seed: int = 0, steps: int = 200):
     Returns (one_direction, two_direction, accuracy) where accuracy[name][cue] is the fraction of
     2,000 fresh sentences whose "bank" is tagged with the right sense, for cue "before" / "after".
     """
+    with _one_thread():
+        return _train_bank_taggers(seed, steps)
+
+
+def _train_bank_taggers(seed, steps):
     # 7 words in 8 are "other word": weighting them down keeps them from drowning out the one word that matters.
     weight = torch.tensor([0.2, 1.0, 1.0])
     models = {}

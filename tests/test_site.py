@@ -108,7 +108,7 @@ def test_every_lesson_has_a_page_listed_on_the_course_map(site):
     out, pages = site
     assert LESSONS, "no lessons found"
     index = soup_of(out / "index.html")
-    listed = [a["href"] for a in index.select("table a[href]")]
+    listed = [a["href"] for a in index.select("table a[href]:not(.exercise)")]
     assert listed == [f"notebooks/{lesson.stem}.html" for lesson in LESSONS]
     for lesson in LESSONS:
         page = out / "notebooks" / f"{lesson.stem}.html"
@@ -208,6 +208,8 @@ def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
     assert [li.get_text() for li in index.select("table ul li")] == ["do $a$", "do b"]  # math left to MathJax
     assert index.find("script", src="_static/mathjax/tex-svg-full.js")
     assert index.find("td").find("a")["href"] == "notebooks/01_first.html"
+    assert [a["href"] for a in index.select("a.exercise")] == ["exercises/01_first.ipynb"]  # 02 has none
+    assert (tmp_path / "site" / "exercises" / "01_first.ipynb").read_text() == "{}"
 
 
 def test_a_link_to_a_missing_file_stops_the_build(tmp_path):
@@ -256,7 +258,7 @@ def test_a_lesson_page_renders_its_math_in_chromium_with_the_network_cut(site):
             page.wait_for_selector("mjx-container svg", timeout=20_000)  # MathJax ran, from the local copy
             assert page.locator("nav.course-nav a").first.inner_text() == "Course map"
             page.goto((out / "index.html").as_uri())
-            assert page.locator("table a").count() == len(LESSONS)
+            assert page.locator("table a:not(.exercise)").count() == len(LESSONS)
         finally:
             browser.close()
     assert requested == []

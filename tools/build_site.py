@@ -304,13 +304,28 @@ def build_page(lesson: Lesson, prev: Lesson | None, nxt: Lesson | None, lessons:
     return mermaid
 
 
-def index_page(lessons: list[Lesson], minutes: dict[str, str]) -> str:
+def copy_exercises(lessons: list[Lesson], root: Path, out: Path) -> dict[Path, str]:
+    """Each lesson's exercise notebook (exercises/ under the same name), copied for download."""
+    links = {}
+    for lesson in lessons:
+        exercise = root / "exercises" / lesson.path.name
+        if exercise.is_file():
+            (out / "exercises").mkdir(exist_ok=True)
+            shutil.copyfile(exercise, out / "exercises" / exercise.name)
+            links[lesson.path] = f"exercises/{exercise.name}"
+    return links
+
+
+def index_page(lessons: list[Lesson], minutes: dict[str, str], exercises: dict[Path, str]) -> str:
     rows = []
     for lesson in lessons:
         objectives = "".join(f"<li>{markdown_inline(text)}</li>" for text in lesson.objectives)
+        exercise = exercises.get(lesson.path)
         rows.append(
             f'<tr><td><a href="{lesson.page}">{html.escape(lesson.title_text)}</a>'
-            f'<br><code>{lesson.path.stem}</code></td>'
+            f'<br><code>{lesson.path.stem}</code>'
+            + (f'<br><a class="exercise" href="{exercise}" download>exercise notebook</a>' if exercise else "")
+            + "</td>"
             f"<td>{markdown_inline(lesson.motivation)}"
             + (f"<br>You will be able to:<ul>{objectives}</ul>" if objectives else "")
             + f'</td><td class="minutes">{minutes.get(lesson.path.stem, "")}</td></tr>'
@@ -367,7 +382,8 @@ def build_site(notebooks: list[Path], out: Path, cache: Path, root: Path = ROOT)
         pages.append(out / lesson.page)
     if mermaid:
         copy_vendor_file("mermaid", MERMAID_FILE, cache, out / "_static" / "mermaid" / "mermaid.min.js")
-    (out / "index.html").write_text(index_page(lessons, minutes_from_course_map(lessons)), encoding="utf-8")
+    index = index_page(lessons, minutes_from_course_map(lessons), copy_exercises(lessons, root, out))
+    (out / "index.html").write_text(index, encoding="utf-8")
     (out / "_static" / "versions.json").write_text(json.dumps({n: v[0] for n, v in NPM_PACKAGES.items()}, indent=1))
     return [out / "index.html", *pages]
 

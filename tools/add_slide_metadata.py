@@ -28,8 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-SLIDE_LINES = 22  # what fits on a 960x700 slide at the deck's 20px type
-LINE_CHARS = 70
+SLIDE_LINES = 26  # what fits on the deck's 1100x760 slide at 20px type
+LINE_CHARS = 90
 OUTPUT_LINES_SHOWN = 12  # a longer output scrolls inside its slide rather than pushing the slide over
 FIGURE_LINES = 12
 

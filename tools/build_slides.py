@@ -70,12 +70,20 @@ Reveal.on("ready", scrollLongSlides);
 Reveal.on("slidechanged", scrollLongSlides);
 </script>
 """
+# Lesson code is written for a 120-character line: smaller type, and wrap rather than cut what is longer.
+DECK_CSS = """
+<style>
+:root { --jp-code-font-size: 16px; }
+.reveal .jp-InputArea-editor pre, .reveal .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+</style>
+"""
 DECK_TEMPLATE = (
     "{%- extends 'index.html.j2' -%}\n"
     "{% block html_head_js %}" + MERMAID_HEAD + "{% endblock html_head_js %}\n"  # no jQuery, no require.js
     "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
     "{% block html_head_js_mathjax %}" + MATHJAX_HEAD + "{% endblock html_head_js_mathjax %}\n"
     "{% block footer_js %}" + FOOTER_JS + "{% endblock footer_js %}\n"
+    "{% block html_head_css %}" + DECK_CSS + "{% endblock html_head_css %}\n"
 )
 
 

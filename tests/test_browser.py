@@ -1,0 +1,363 @@
+"""The widget gallery in a real JupyterLab, driven in Debian's Chromium with Playwright.
+
+A JupyterLab server is started on 127.0.0.1 with a random token, rooted in a temporary folder
+that holds a copy of `notebooks/08_widget_gallery.ipynb`; headless Chromium opens the notebook,
+runs every cell, and operates every control of every app (slider keys, dropdowns, toggles,
+buttons) while the tests read what the page renders. The browser is the system's
+(/usr/bin/chromium); nothing is downloaded. On a failure, a screenshot of the page is saved to
+$LSTM_COURSE_TEST_ARTIFACTS (or pytest's temporary folder) and its path printed.
+
+Run them alone with `pytest -m browser tests/test_browser.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "08_widget_gallery.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
+                       "(apt-get install chromium); the browser tests drive the system's Chromium only"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop the server and everything it started (kernels) by its process group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a free port of 127.0.0.1; yields (base URL, token)."""
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    home = tmp_path_factory.mktemp("lab-home")
+    # Render every cell (no windowing, so off-screen widgets exist in the page) and ask nothing about news.
+    settings = home / "settings"
+    for plugin, values in [("notebook-extension/tracker", '{"windowingMode": "none"}'),
+                           ("apputils-extension/notification", '{"fetchNews": "false"}')]:
+        path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(values)
+    port, token = free_port(), secrets.token_hex(16)
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               OMP_NUM_THREADS="1")
+    command = [str(bin_dir / "jupyter"), "lab", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+               f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--no-browser",
+               f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # CI containers run as root
+    log = open(home / "server.log", "w")  # noqa: SIM115  (closed below)
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not start; its log:\n{(home / 'server.log').read_text()}")
+            time.sleep(0.25)
+        yield base, token
+    finally:
+        stop(process)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(lab, tmp_path_factory):
+    """Chromium with a fresh profile, the gallery opened and every cell run; yields (page, console errors)."""
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    errors: list[str] = []
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+        try:
+            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell")
+            page.wait_for_function("window.jupyterapp && jupyterapp.commands.hasCommand('notebook:run-all-cells')")
+            wait_for_idle_kernel(page)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            # every code cell gets a fresh execution count, and the last one (the matching quiz) shows its widget
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                ".every(p => /\\[\\d+\\]/.test(p.textContent))", timeout=120_000)
+            page.wait_for_selector(".jp-OutputArea .lstm-course-quiz .quiz-check", timeout=120_000)
+            yield page, errors
+        except BaseException:
+            save_screenshot(page, tmp_path_factory, "setup")
+            raise
+        finally:
+            context.close()
+
+
+def wait_for_idle_kernel(page):
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel &&"
+        " w.sessionContext.session.kernel.status === 'idle'; }")
+
+
+def save_screenshot(page, tmp_path_factory, name) -> Path:
+    folder = Path(os.environ.get("LSTM_COURSE_TEST_ARTIFACTS") or tmp_path_factory.mktemp("browser-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot saved to {path}")
+    except Exception as error:  # a crashed page cannot be photographed; say so and keep the original error
+        print(f"could not save a screenshot: {error}")
+    return path
+
+
+@pytest.fixture
+def page(browser_page):
+    """The gallery page; the test fails on any browser console error that appeared during it."""
+    page, errors = browser_page
+    seen = len(errors)
+    yield page
+    new = errors[seen:]
+    assert not new, "the browser console reported errors:\n" + "\n".join(new)
+
+
+def screenshot_on_failure(test):
+    """Save a screenshot of the page when `test` fails, then let the failure through."""
+
+    def run(page, tmp_path_factory):
+        try:
+            test(page)
+        except BaseException:
+            save_screenshot(page, tmp_path_factory, test.__name__)
+            raise
+
+    run.__name__, run.__doc__ = test.__name__, test.__doc__  # not functools.wraps: pytest must see run's arguments
+    return run
+
+
+# --- helpers that act like a learner
+
+
+def readout(page, app):
+    locator = page.locator(f".{app} .{app}-readout")
+    locator.scroll_into_view_if_needed()
+    return locator.inner_text().replace("\t", " ")  # table cells come out tab-separated
+
+
+def image_src(page, app, css="figure"):
+    return page.locator(f".{app} img.{app}-{css}").get_attribute("src")
+
+
+def press_slider(page, app, name, key, times=1):
+    """Move a slider with the keyboard, as a learner can: focus its handle and press arrow keys."""
+    handle = page.locator(f".{app}-{name} .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+
+
+def slider_value(page, app, name):
+    return page.locator(f".{app}-{name} .widget-readout").inner_text()
+
+
+def operate(page, app, action, expect=None, timeout=30.0):
+    """Do `action`; wait until the rendered readout has changed and satisfies `expect(text)` and the figure is
+    redrawn; return the readout.
+
+    Several key presses send several updates, so a readout that has merely changed may be an intermediate one:
+    without `expect`, the readout must also stay the same for a second.
+    """
+    before, src = readout(page, app), image_src(page, app)
+    action()
+    deadline = time.monotonic() + timeout
+    text, stable_since = before, None
+    while True:
+        current = readout(page, app)
+        if current != text:
+            text, stable_since = current, time.monotonic()
+        done = text != before and (expect(text) if expect else time.monotonic() - (stable_since or 0) > 1.0)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{app}: the readout did not reach the expected state; before: {before!r}, "
+                                 f"now: {text!r}")
+        time.sleep(0.1)
+    page.wait_for_function("([sel, old]) => document.querySelector(sel).getAttribute('src') !== old",
+                           arg=[f".{app} img.{app}-figure", src])
+    return text
+
+
+def number_after(text, label):
+    """The number printed right after `label` in a readout."""
+    return float(text.split(label, 1)[1].split()[0].rstrip(",·"))
+
+
+def near(label, value, tol):
+    return lambda text: label in text and abs(number_after(text, label) - value) <= tol
+
+
+# --- the apps
+
+
+@screenshot_on_failure
+def test_gate_sandbox_every_control(page):
+    app = "gate-sandbox"
+    assert "memory half-life: 6.6 steps" in readout(page, app)
+    f, i, o, g, T = 0.8, 0.49, 0.99, 0.95, 35
+
+    def c_T(f, i, g, T):
+        return i * g * (1 - f**T) / (1 - f)  # c_t = f c_{t-1} + i g from c_0 = 0
+
+    operate(page, app, lambda: press_slider(page, app, "forget", "ArrowLeft", 10),
+            near("memory half-life:", math.log(0.5) / math.log(f), 0.051))
+    assert slider_value(page, app, "forget") == "0.80"
+    operate(page, app, lambda: press_slider(page, app, "input-gate", "ArrowLeft"),
+            near("steady state i·g/(1−f):", i / (1 - f), 2e-3))
+    operate(page, app, lambda: press_slider(page, app, "output-gate", "ArrowLeft"),
+            near("h_T =", o * math.tanh(c_T(f, i, 1.0, 30)), 2e-3))
+    operate(page, app, lambda: press_slider(page, app, "candidate", "ArrowLeft"),
+            near("steady state i·g/(1−f):", i * g / (1 - f), 2e-3))
+    operate(page, app, lambda: press_slider(page, app, "seq-len", "ArrowRight", 5),
+            near("c_T =", c_T(f, i, g, T), 2e-3))
+    assert slider_value(page, app, "seq-len") == "35"
+    gates_src = image_src(page, app, "gates-figure")
+    operate(page, app, lambda: page.locator(f".{app}-mode button", has_text="real LSTMCell").click(),
+            lambda text: "mean forget gate f =" in text)
+    page.wait_for_function("([sel, old]) => document.querySelector(sel).getAttribute('src') !== old",
+                           arg=[f".{app} img.{app}-gates-figure", gates_src])
+    assert page.locator(f".{app} img.{app}-gates-figure").is_visible()
+    # the same app in this process, with the same control values, is what the page must show
+    from lstm_course.widgets import gate_sandbox
+
+    local = gate_sandbox(seq_len=T)
+    local.mode.value = "real LSTMCell"
+    local.signal.value = "sine wave"
+    operate(page, app, lambda: page.locator(f".{app}-signal select").select_option("sine wave"),
+            near("c_T of unit 0 =", local.data["c"][-1, 0].item(), 2e-3))
+    local.forget_bias.value = 3.0
+    operate(page, app, lambda: press_slider(page, app, "forget-bias", "ArrowRight", 30),
+            near("mean forget gate f =", local.data["mean_f"], 2e-3))
+    assert slider_value(page, app, "forget-bias") == "3.00"
+
+
+@screenshot_on_failure
+def test_gradient_flow_explorer_every_control(page):
+    app = "gradient-flow"
+    assert "c path" in readout(page, app)
+    operate(page, app, lambda: page.locator(f".{app}-model select").select_option("RNN"),
+            lambda text: "c path" not in text)
+    operate(page, app, lambda: press_slider(page, app, "radius", "ArrowLeft", 10),
+            lambda text: "measured ρ(W_hh) = 0.50" in text)
+    operate(page, app, lambda: press_slider(page, app, "seq-len", "ArrowRight", 2), lambda text: "at lag 59" in text)
+    before = operate(page, app, lambda: page.locator(f".{app}-model select").select_option("LSTM"),
+                     lambda text: "c path" in text)
+    c_default = number_after(before, "‖∂L/∂c‖ at lag 59 is")
+    # f ≈ σ(3) ≈ 0.95 per step along the belt instead of ≈ σ(0) = 0.5: many orders of magnitude over 59 steps
+    operate(page, app, lambda: press_slider(page, app, "forget-bias", "ArrowRight", 12),
+            lambda text: number_after(text, "‖∂L/∂c‖ at lag 59 is") > 1e6 * c_default)
+    assert slider_value(page, app, "forget-bias") == "3.00"
+
+
+@screenshot_on_failure
+def test_shape_explorer_every_control(page):
+    app = "shape-explorer"
+    # the notebook itself set two layers, two directions and batch_first before we get here
+    assert "B=3, T=5, I=4, H=6, L=2, D=2" in readout(page, app)
+    for name, expected in [("batch", "B=4,"), ("seq-len", "T=6,"), ("input-size", "I=5,"),
+                           ("hidden-size", "H=7,"), ("num-layers", "L=3,")]:
+        operate(page, app, lambda name=name: press_slider(page, app, name, "ArrowRight"),
+                lambda text, expected=expected: expected in text)
+    text = operate(page, app, lambda: page.locator(f".{app}-bidirectional input[type=checkbox]").click(),
+                   lambda text: "D=1" in text)
+    assert "output (B, T, D·H) (4, 6, 7)" in text and "h_n (L·D, B, H) (3, 4, 7)" in text, text
+    assert "weight_ih_l2 (4H, D·H) (28, 7)" in text and "reverse" not in text, text
+    text = operate(page, app, lambda: page.locator(f".{app}-batch-first input[type=checkbox]").click(),
+                   lambda text: "input (T, B, I) (6, 4, 5)" in text)
+    assert "output (T, B, D·H) (6, 4, 7)" in text and "h_n (L·D, B, H) (3, 4, 7)" in text, text
+    assert "✗" not in text, text
+
+
+@screenshot_on_failure
+def test_bidirectional_reader_every_control(page):
+    app = "bidirectional-reader"
+    assert 'with the cue after "bank": one direction' in readout(page, app)
+    operate(page, app, lambda: page.locator(f".{app}-sentence select").select_option(
+        "the bank was full of coins they said"), lambda text: "two directions say money" in text)
+    operate(page, app, lambda: press_slider(page, app, "position", "ArrowRight", 3),
+            lambda text: "backward direction has read: full of coins they said" in text)
+    assert slider_value(page, app, "position") == "3"
+    operate(page, app, lambda: page.locator(f"button.{app}-forward").click(),
+            lambda text: "forward direction has read: the bank was full of\n" in text)
+    operate(page, app, lambda: page.locator(f"button.{app}-back").click(),
+            lambda text: "backward direction has read: full of coins they said" in text)
+    select = page.locator(f".{app}-sentence select")
+    before = select.input_value()
+    operate(page, app, lambda: page.locator(f"button.{app}-new-sentence").click())
+    assert select.input_value() != before
+
+
+@screenshot_on_failure
+def test_quizzes_give_feedback(page):
+    mc = page.locator(".lstm-course-quiz", has=page.locator(".quiz-option-0"))
+    mc.scroll_into_view_if_needed()
+    feedback = mc.locator(".quiz-feedback")
+    mc.locator(".quiz-option-0").click()
+    feedback.filter(has_text="✗ Not quite. That is what is left after one step.").wait_for()
+    mc.locator(".quiz-option-1").click()
+    feedback.filter(has_text="✓ Right. Each step multiplies it by f = 0.5").wait_for()
+    matching = page.locator(".lstm-course-quiz", has=page.locator(".quiz-check"))
+    answers = ["how much of the old cell state to keep", "how much of the candidate to write",
+               "what could be written, in [-1, 1]", "how much of the memory to reveal as h_t"]
+    matching.locator(".quiz-match-0 select").select_option(answers[1])
+    matching.locator(".quiz-check").click()
+    matching.locator(".quiz-feedback").filter(has_text="0 of 4 matched correctly").wait_for()
+    for k, answer in enumerate(answers):
+        matching.locator(f".quiz-match-{k} select").select_option(answer)
+    matching.locator(".quiz-check").click()
+    matching.locator(".quiz-feedback").filter(has_text="4 of 4 matched correctly").wait_for()

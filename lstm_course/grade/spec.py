@@ -125,8 +125,8 @@ def as_array(plain) -> np.ndarray:
     """Plain nested lists of numbers -> float64 array; BadAnswer if ragged or not numbers."""
     try:
         array = np.array(plain, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise BadAnswer(f"not a rectangular array of numbers ({error})") from None
+    except (TypeError, ValueError, OverflowError) as error:
+        raise BadAnswer(f"not a rectangular array of numbers ({type(error).__name__})") from None
     return array
 
 

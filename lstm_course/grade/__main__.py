@@ -1,0 +1,98 @@
+"""The autograder: score a folder of exercise submissions, robustly and fairly.
+
+    python -m lstm_course.grade SUBMISSION.ipynb [...] --out grades.csv [--jobs N] [--timeout SECONDS]
+
+Folders are searched for *.ipynb. Writes grades.csv (one row per submission, one column per exercise),
+grades.json next to it (the reason for every lost point) and a feedback notebook per submission in
+grades_feedback/ (or --feedback DIR). Submissions are only read, never written.
+
+Threat model. A submission is hostile code. The grader assumes it may: edit or delete check cells,
+redefine `check`, patch `lstm_course`, numpy or torch in its kernel, register input transformers, hide
+tracebacks, return objects whose methods lie (`__eq__` always True, tensor subclasses), call
+`os._exit`, loop forever while ignoring SIGINT, start children (in new sessions too), allocate
+without bound, print without bound, or not be a notebook at all. Against that:
+
+- Learner code runs only in a kernel started by a worker process in a new session, under an
+  address-space cap, a file-size cap, one BLAS thread, no display, a per-cell timeout and a wall
+  timeout. A cell that hangs or kills the kernel is skipped and the notebook re-run without it.
+  Afterwards the kernel's process group is killed and, on Linux, every orphaned descendant too
+  (worker and grader are child subreapers), so nothing is left running.
+- Check cells never decide anything. After the notebook has run, the grader's own collection step
+  calls each answer on inputs the grader drew from its own seed (`--seed`, random by default) and
+  writes plain JSON numbers. The grader reads that file with a size limit and a schema check (no
+  pickle, no objects) and compares the numbers, in its own process, with the reference it computes
+  on the same inputs. Patching anything in the kernel can only change the numbers written, and only
+  correct numbers score; a trained model is scored by evaluating its weights in a fresh model of
+  the grader's, on data the grader generates.
+- Every failure (not a notebook, a dead worker, unreadable answers) costs that submission points
+  and is reported; it never stops the batch.
+
+Out of scope: a submission that computes correct answers by copying the reference (the package is
+on the learner's machine; that is plagiarism, as with any grader), and the file system: learner code
+can read and write what the grading user can, so run batches as an unprivileged user or in a
+container, with the course installed read-only, if submissions may attack each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from .batch import Batch, Limits
+from .report import write_csv, write_reasons
+
+
+def submissions(paths: list[Path]) -> list[Path]:
+    """The files to grade: each file given, and every *.ipynb under each folder given."""
+    found = []
+    for path in paths:
+        found += sorted(path.rglob("*.ipynb")) if path.is_dir() else [path]
+    return list(dict.fromkeys(found))
+
+
+def progress_bar(done: int, total: int, width: int = 30) -> None:
+    filled = width * done // total
+    sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lstm_course.grade", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="submitted notebooks or folders of them")
+    parser.add_argument("--out", type=Path, required=True, help="the CSV to write (a .json goes next to it)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    parser.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per submission")
+    parser.add_argument("--cell-timeout", type=float, default=120, help="seconds per cell")
+    parser.add_argument("--memory-mb", type=int, default=2048, help="memory cap of each kernel")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the test inputs (default: random)")
+    parser.add_argument("--feedback", type=Path, default=None, help="folder for feedback notebooks")
+    args = parser.parse_args(argv)
+    if args.jobs < 1 or args.timeout <= 0 or args.cell_timeout <= 0 or args.memory_mb < 256:
+        parser.error("--jobs must be >= 1, the timeouts > 0 and --memory-mb >= 256")
+    paths = submissions(args.paths)
+    if not paths:
+        parser.error("no submissions found")
+    seed = secrets.randbelow(2**31) if args.seed is None else args.seed
+    feedback = args.feedback or args.out.with_name(args.out.stem + "_feedback")
+    limits = Limits(args.timeout, args.cell_timeout, args.memory_mb)
+    out_paths = {args.out.resolve(), args.out.with_suffix(".json").resolve()}
+    if out_paths & {p.resolve() for p in paths}:
+        parser.error("--out would overwrite a submission")
+    batch = Batch(limits, seed, feedback)
+    results = batch.grade_all(paths, args.jobs, progress_bar if sys.stderr.isatty() else None)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(results, args.out)
+    write_reasons(results, args.out.with_suffix(".json"), seed)
+    total = sum(r.score for r in results)
+    print(f"graded {len(results)} submissions (mean {total / len(results):.1f} points) -> {args.out}, "
+          f"{args.out.with_suffix('.json').name}, {feedback.name}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

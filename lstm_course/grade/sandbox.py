@@ -1,0 +1,150 @@
+"""Run one submission in a sandboxed kernel and collect its answers as plain data.
+
+    python -m lstm_course.grade.sandbox JOB_DIR
+
+The grader starts this worker in a new session, one per submission. JOB_DIR holds `job.json`
+(timeouts, memory cap, the cases to collect) and `submission.ipynb`, a copy of the learner's file.
+The worker runs the cells one by one in a kernel under `grade.kernel`'s limits. A cell that runs past
+its timeout, kills the kernel or runs out of memory (whose garbage would starve every later cell) is
+recorded and skipped, and the notebook is run again from the top
+in a fresh kernel (a few times at most), so one broken answer costs only its own points. Then the
+grader's collection step runs in the same kernel and writes `answers.json`. The worker writes
+`run.json` (what happened) and `executed.ipynb` (outputs trimmed) and kills everything it started.
+The worker never scores: it only reports what the kernel produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from .reaper import become_subreaper, kill_descendants, kill_group
+
+KERNEL_NAME = "lstm-course-sandbox"
+ATTEMPTS = 3  # runs of the notebook, each skipping the cells that hung or killed the previous one
+WORKER_MEMORY_MB = 3072
+MAX_TEXT = 20_000  # characters kept of one output in the feedback notebook
+MAX_OUTPUTS = 20  # outputs kept per cell
+
+
+def write_kernelspec(job: Path, memory_mb: int) -> KernelSpecManager:
+    """A kernelspec that starts `grade.kernel` with this Python and this memory cap."""
+    folder = job / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "lstm_course.grade.kernel", "--memory-mb", str(memory_mb), "-f", "{connection_file}"]
+    spec = {"argv": argv, "display_name": "sandbox", "language": "python"}
+    (folder / "kernel.json").write_text(json.dumps(spec))
+    return KernelSpecManager(kernel_dirs=[str(job / "kernels")], ensure_native_kernel=False)
+
+
+def collection_source(answers: Path, spec: dict) -> str:
+    """The grader's own cell: call every answer on the cases, write plain data."""
+    return (
+        "from lstm_course.grade.collect import collect as _grader_collect\n"
+        f"_grader_collect({str(answers)!r}, {json.dumps(spec)!r}, globals())\n"
+    )
+
+
+def run_once(nb, job: Path, config: dict, skip: dict, deadline: float) -> tuple[int | None, str, bool]:
+    """Run the notebook once, skipping cells in `skip`; return (bad cell or None, why, collected)."""
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=write_kernelspec(job, config["memory_mb"]))
+    client = NotebookClient(
+        nb, km=km, timeout=config["cell_timeout"], allow_errors=True, interrupt_on_timeout=False,
+        shutdown_kernel="immediate", startup_timeout=60, record_timing=False,
+        resources={"metadata": {"path": str(job / "run")}},
+    )
+    answers = job / "answers.json"
+    answers.unlink(missing_ok=True)
+    pgid = None
+    try:
+        with client.setup_kernel():
+            pgid = getattr(km.provisioner, "pgid", None) or getattr(km.provisioner, "pid", None)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or str(index) in skip:
+                    continue
+                left = deadline - time.monotonic()
+                if left < 1:
+                    return index, "the notebook ran past the wall-clock limit", False
+                client.timeout = max(1, int(min(config["cell_timeout"], left)))
+                try:
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    return index, f"ran longer than {client.timeout} s", False
+                except DeadKernelError:
+                    return index, "stopped the kernel (exit, crash or memory cap)", False
+                if any(o.get("ename") == "MemoryError" for o in cell.outputs if o.get("output_type") == "error"):
+                    return index, f"ran out of memory (the cap is {config['memory_mb']} MB)", False
+            cell = nbformat.v4.new_code_cell(collection_source(answers, config["spec"]))
+            client.timeout = max(1, int(min(config["collect_timeout"], deadline - time.monotonic())))
+            nb.cells.append(cell)
+            try:
+                client.execute_cell(cell, len(nb.cells) - 1)
+            except (CellTimeoutError, DeadKernelError) as error:
+                return None, f"the grader's collection step failed ({type(error).__name__})", False
+            finally:
+                nb.cells.pop()
+            failed = [o for o in cell.outputs if o.get("output_type") == "error"]
+            if failed:
+                answers.unlink(missing_ok=True)
+                return None, f"the grader's collection step failed ({failed[0].get('ename', 'error')})", False
+            return None, "", answers.exists()
+    finally:
+        if pgid:
+            kill_group(pgid)  # the kernel leads its own process group
+        kill_descendants()  # and whatever it started in other groups
+
+
+def trim(nb) -> None:
+    """Keep the feedback notebook small whatever the learner printed."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = cell.outputs[:MAX_OUTPUTS]
+        for output in cell.outputs:
+            if "text" in output:
+                output["text"] = output["text"][:MAX_TEXT]
+            if "traceback" in output:
+                output["traceback"] = [line[:MAX_TEXT] for line in output["traceback"][-20:]]
+            if "data" in output:
+                output["data"] = {k: v for k, v in output["data"].items()
+                                  if k in ("text/plain", "image/png") and len(str(v)) < 200_000}
+
+
+def main(job: Path) -> int:
+    become_subreaper()
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_MB << 20, WORKER_MEMORY_MB << 20))
+    config = json.loads((job / "job.json").read_text())
+    (job / "run").mkdir(exist_ok=True)
+    os.chdir(job / "run")
+    deadline = time.monotonic() + config["wall_timeout"]
+    source = nbformat.read(job / "submission.ipynb", as_version=4)
+    skip: dict[str, str] = {}
+    report = {"skipped": skip, "collected": False, "problem": ""}
+    nb = source
+    for _ in range(ATTEMPTS):
+        nb = nbformat.from_dict(json.loads(json.dumps(source)))
+        bad, why, collected = run_once(nb, job, config, skip, deadline)
+        report["collected"], report["problem"] = collected, why
+        if bad is None:
+            break
+        skip[str(bad)] = why
+        if time.monotonic() > deadline:
+            break
+    trim(nb)
+    (job / "executed.ipynb").write_text(json.dumps(nb))
+    (job / "run.json").write_text(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

@@ -1,0 +1,83 @@
+"""Score collected answers in the grader's own process.
+
+Everything read here came out of the learner's kernel, so it is treated as hostile: a size limit,
+strict JSON (plain numbers, lists, strings, dicts; no pickle, no objects), a schema check, and then
+the reference is computed afresh here, on the same cases, and compared number by number.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .judge import NOT_ATTEMPTED, Verdict, judge
+from .registry import NOTEBOOKS
+from .spec import MAX_DEPTH, Exercise
+
+MAX_ANSWER_BYTES = 32 << 20
+STATUSES = {"ok", "error", "not attempted"}
+
+
+class Unreadable(ValueError):
+    """The answers file is missing, too big or not what the collection step writes."""
+
+
+def load_answers(path: Path) -> dict:
+    """The answers file as {exercise id: [result, ...]}, or Unreadable."""
+    if not path.is_file():
+        raise Unreadable("no answers were collected")
+    if path.stat().st_size > MAX_ANSWER_BYTES:
+        raise Unreadable("the collected answers are too large")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise Unreadable("the collected answers are not valid JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        raise Unreadable("the collected answers have the wrong layout")
+    return data["answers"]
+
+
+def _plain(value, depth: int = 0) -> bool:
+    """True for numbers and (nested) lists or string-keyed dicts of numbers."""
+    if depth > MAX_DEPTH:
+        return False
+    if type(value) in (int, float):
+        return True
+    if type(value) is list:
+        return all(_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def valid_result(result) -> bool:
+    if type(result) is not dict or result.get("status") not in STATUSES:
+        return False
+    if result["status"] == "ok":
+        return "value" in result and _plain(result["value"])
+    return type(result.get("message", "")) is str
+
+
+def score_exercise(exercise: Exercise, cases: list[dict], results) -> Verdict:
+    """Judge one exercise's collected results; anything malformed earns nothing."""
+    if type(results) is not list or not all(valid_result(r) for r in results):
+        return Verdict(exercise.id, 0.0, exercise.points, "wrong", f"{exercise.id}: the collected answer is malformed")
+    try:
+        return judge(exercise, cases, results)
+    except Exception as error:  # numbers that cannot even be compared (e.g. a ragged dict) earn nothing
+        return Verdict(exercise.id, 0.0, exercise.points, "wrong",
+                       f"{exercise.id}: the answer could not be compared ({type(error).__name__})")
+
+
+def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict | None, why: str = "") -> list[Verdict]:
+    """A verdict for every exercise of `notebook`; with no answers, each loses its points for `why`."""
+    verdicts = []
+    for exercise in NOTEBOOKS[notebook]:
+        if answers is None:
+            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, "not graded", f"{exercise.id}: {why}"))
+        elif exercise.id not in answers:
+            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, NOT_ATTEMPTED,
+                                    f"{exercise.id}: {NOT_ATTEMPTED}: no answer was collected"))
+        else:
+            verdicts.append(score_exercise(exercise, cases[exercise.id], answers[exercise.id]))
+    return verdicts

@@ -172,7 +172,7 @@ def fake_course(root: Path, links: str) -> list[Path]:
     (root / "exercises" / "01_first.ipynb").write_text("{}")
     first = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# First\n\nWhy it matters, with $x_t$.\n\n**You will be able to**\n- do $a$;\n"
-                                      "- do b.\n\n## 1. Part\n\n" + links),
+                                      "- do b.\n\n## 1. Part\n\n" + links + "\n\nNext: `02_second.ipynb`."),
         nbformat.v4.new_code_cell("app", execution_count=1, outputs=[widget_output(True), widget_output(False)]),
     ])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Second\n\nMore.")])
@@ -191,6 +191,7 @@ def test_lesson_links_become_page_links_and_linked_course_files_are_copied(tmp_p
     soup = soup_of(out / "notebooks" / "01_first.html")
     hrefs = {a.get_text(): a["href"] for a in soup.find_all("a", href=True)}
     assert hrefs["the next lesson"] == "02_second.html#Top"
+    assert hrefs["02_second.ipynb"] == "02_second.html"  # a lesson named in prose links to its page
     assert hrefs["the exercise"] == "../exercises/01_first.ipynb"
     assert (out / "exercises" / "01_first.ipynb").read_text() == "{}"
     assert broken_links(out / "notebooks" / "01_first.html") == ["02_second.html#Top"]  # the checker sees a bad id

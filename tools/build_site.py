@@ -268,7 +268,17 @@ def rewrite_links(page_html: str, source: Path, page: Path, lessons: dict[Path, 
             copied.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(linked, copied)
             element[attribute] = relative(copied, page.parent) + fragment
+    link_lesson_names(soup, page, lessons, out)
     return str(soup)
+
+
+def link_lesson_names(soup: BeautifulSoup, page: Path, lessons: dict[Path, Lesson], out: Path) -> None:
+    """Make a lesson's name in prose (`05_deep_and_bidirectional.ipynb`, as "Next" writes it) a link."""
+    pages = {lesson.path.stem: out / lesson.page for lesson in lessons.values()}
+    for code in soup.find_all("code"):
+        stem = code.get_text().strip().removesuffix(".ipynb")
+        if stem in pages and not code.find_parent(["a", "pre"]) and pages[stem] != page:
+            code.wrap(soup.new_tag("a", href=relative(pages[stem], page.parent)))
 
 
 def relative(path: Path, start: Path) -> str:

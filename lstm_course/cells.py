@@ -130,6 +130,16 @@ def gru_step(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> GRUGates
     return GRUGates(r, z, n, h)
 
 
+def init_like_torch(module: nn.Module, hidden_size: int) -> None:
+    """U(-1/√H, 1/√H) for every parameter, in registration order, exactly as torch.nn does.
+
+    Drawing in the same order as PyTorch means the same seed gives the same weights as torch.nn.
+    """
+    bound = 1.0 / math.sqrt(hidden_size)
+    for weight in module.parameters():
+        nn.init.uniform_(weight, -bound, bound)
+
+
 class _CellBase(nn.Module):
     """Parameters, initialisation and input checks shared by the three cells."""
 
@@ -153,10 +163,7 @@ class _CellBase(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """U(-1/√H, 1/√H) for every parameter, in registration order, exactly as torch.nn does."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            nn.init.uniform_(weight, -bound, bound)
+        init_like_torch(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

@@ -15,7 +15,6 @@ Shape letters: B batch, T time, I input size, H hidden size, L layers, D directi
 
 from __future__ import annotations
 
-import math
 import warnings
 from functools import partial
 
@@ -24,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from .cells import gru_step, lstm_step, rnn_step
+from .cells import gru_step, init_like_torch, lstm_step, rnn_step
 from .validation import (
     check_bool,
     check_dropout,
@@ -127,10 +126,7 @@ class _Stack(nn.Module):
         return [f"{kind}_l{layer}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
 
     def reset_parameters(self) -> None:
-        """U(-1/√H, 1/√H) for every parameter, in registration order, exactly as torch.nn does."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            nn.init.uniform_(weight, -bound, bound)
+        init_like_torch(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

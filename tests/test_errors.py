@@ -38,15 +38,6 @@ CELL_CASES = [
 ]
 
 
-@pytest.mark.parametrize("description,call,error,fragments", CELL_CASES, ids=[c[0] for c in CELL_CASES])
-def test_lstm_cell_rejects_bad_input_clearly(description, call, error, fragments):
-    with pytest.raises(error) as info:
-        call(lstm_cell())
-    assert type(info.value) is error
-    for fragment in fragments:
-        assert fragment in str(info.value), f"{fragment!r} not in {info.value}"
-
-
 @pytest.mark.parametrize("cell_cls", [cells.RNNCell, cells.GRUCell])
 def test_single_state_cells_reject_bad_state_clearly(cell_cls):
     with pytest.raises(ValueError, match=r"h must have shape \(B, H\) = \(2, 4\), got \(2, 3\)"):
@@ -79,10 +70,14 @@ LAYER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("description,call,error,fragments", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
-def test_lstm_rejects_bad_input_clearly(description, call, error, fragments):
+INPUT_CASES = [(lstm_cell, *case) for case in CELL_CASES] + [(stacked, *case) for case in LAYER_CASES]
+
+
+@pytest.mark.parametrize("make,description,call,error,fragments", INPUT_CASES,
+                         ids=[f"{c[0].__name__}: {c[1]}" for c in INPUT_CASES])
+def test_lstm_cell_and_layer_reject_bad_input_clearly(make, description, call, error, fragments):
     with pytest.raises(error) as info:
-        call(stacked())
+        call(make())
     assert type(info.value) is error
     for fragment in fragments:
         assert fragment in str(info.value), f"{fragment!r} not in {info.value}"

@@ -86,34 +86,36 @@ def _gate_series(gates):
     return series
 
 
-def plot_gates(gates, title: str | None = None, figsize=(6.4, 4.8)) -> Figure:
-    """Gate activations over time as heatmaps, one row per gate (i, f, g, o).
+def plot_gates(gates, title: str | None = None, figsize=(6.4, 3.6)) -> Figure:
+    """Gate activations over time as one heatmap with a band of rows per gate (i, f, g, o).
 
     Args:
         gates: `cells.LSTMGates` whose fields are stacked over time, (T, H) or (T,), or a list
             of per-step `LSTMGates` with (H,) fields (as `LSTMCell.gates` returns them).
 
     Returns:
-        A Figure with four heatmap axes (time step on x, hidden unit on y) and one colour bar from
-        -1 (blue) through 0 (white) to 1 (red): the sigmoid gates i, f, o live in [0, 1] (white =
-        closed, red = open), the candidate g in [-1, 1].
+        A Figure with one heatmap axes (time step on x; on y, four bands of H rows, one row per
+        hidden unit, for i, f, g and o, top to bottom) and a colour bar from -1 (blue) through 0
+        (white) to 1 (red): the sigmoid gates live in [0, 1] (white = closed, red = open), the
+        candidate g in [-1, 1]. A single axes keeps the redraw cheap enough for a slider.
     """
     series = _gate_series(gates)
-    fig = _figure(figsize, left=0.1, right=0.9, bottom=0.11, top=0.9 if title else 0.95, hspace=0.5)
-    axes = fig.subplots(4, 1, sharex=True)
-    for ax, (name, a) in zip(axes, series.items()):
-        H, T = a.shape
-        image = ax.imshow(a, aspect="auto", cmap="RdBu_r", vmin=-1.0, vmax=1.0, interpolation="nearest",
-                          extent=(0.5, T + 0.5, H - 0.5, -0.5))  # step t at x = t
-        ax.set_ylabel("unit", fontsize="small")
-        ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
-        ax.set_title(GATE_NAMES[name], fontsize="small", loc="left")
-    bar = fig.colorbar(image, ax=list(axes), pad=0.015, fraction=0.03, ticks=[-1, 0, 1])
+    H, T = series["i"].shape
+    fig = _figure(figsize, left=0.18, right=0.92, bottom=0.13, top=0.9 if title else 0.95)
+    ax = fig.add_subplot()
+    image = ax.imshow(np.concatenate(list(series.values())), aspect="auto", cmap="RdBu_r", vmin=-1.0, vmax=1.0,
+                      interpolation="nearest", extent=(0.5, T + 0.5, 4 * H - 0.5, -0.5))  # (4H, T), step t at x = t
+    for k in range(1, 4):
+        ax.axhline(k * H - 0.5, color="0.15", lw=1.5)
+    ax.set_yticks([k * H + (H - 1) / 2 for k in range(4)], [f"{GATE_NAMES[n]}\n(units 0-{H - 1})" if H > 1
+                                                             else GATE_NAMES[n] for n in series])
+    ax.tick_params(axis="y", labelsize="small")
+    ax.set_xlabel("time step t")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    bar = fig.colorbar(image, ax=ax, pad=0.015, fraction=0.04, ticks=[-1, 0, 1])
     bar.set_label("activation", fontsize="small")
-    axes[-1].set_xlabel("time step t")
-    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
-        fig.suptitle(title)
+        ax.set_title(title)
     return fig
 
 

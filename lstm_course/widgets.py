@@ -232,7 +232,7 @@ class GateSandbox(_App):
         self.data = {"x": x, "gates": gates, "c": gates.c, "h": gates.h, "mean_f": mean_f, "half_life": k}
         self.figure = plots.plot_states(gates.c, gates.h, title=f"LSTMCell(1, {self.cell.hidden_size}) reading: "
                                         f"{self.signal.value}", marks={f"half-life {k:.1f}": 1 + k})
-        self.gates_figure = plots.plot_gates(gates, figsize=(6.4, 3.6))
+        self.gates_figure = plots.plot_gates(gates)
         return (f"mean forget gate f = {mean_f:.3f} → memory half-life about <b>{_steps(k)}</b> · "
                 f"c_T of unit 0 = {gates.c[-1, 0]:.3f}, h_T of unit 0 = {gates.h[-1, 0]:.3f}")
 

@@ -50,19 +50,23 @@ def stacked_gates(T=6, H=3):
     return steps, LSTMGates(*(torch.stack(v) for v in zip(*steps)))
 
 
-def test_gate_heatmaps_one_row_per_gate_with_the_data_transposed_to_units_by_time():
-    steps, gates = stacked_gates()
+def test_gate_heatmap_has_a_band_per_gate_with_one_row_per_unit_over_time():
+    steps, gates = stacked_gates(T=6, H=3)
     fig = plots.plot_gates(gates, title="gates")
-    heatmaps = [ax for ax in fig.axes if ax.get_images() and ax.get_title(loc="left")]
-    assert [ax.get_title(loc="left") for ax in heatmaps] == ["input gate i", "forget gate f", "candidate g",
-                                                             "output gate o"]
-    assert len(fig.axes) == 5  # four heatmaps and their colour bar
-    for ax, name in zip(heatmaps, "ifgo"):
-        np.testing.assert_allclose(ax.get_images()[0].get_array(), getattr(gates, name).numpy().T, rtol=1e-6)
-    assert heatmaps[-1].get_xlabel() == "time step t"
-    assert all(ax.get_ylabel() == "unit" for ax in heatmaps)
+    assert len(fig.axes) == 2  # the heatmap and its colour bar
+    ax = fig.axes[0]
+    assert ax.get_title() == "gates" and ax.get_xlabel() == "time step t"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"{name}\n(units 0-2)" for name in ("input gate i", "forget gate f", "candidate g",
+                                                           "output gate o")]
+    expected = torch.cat([gates.i.T, gates.f.T, gates.g.T, gates.o.T]).numpy()  # (4H, T)
+    np.testing.assert_allclose(ax.get_images()[0].get_array(), expected, rtol=1e-6)
+    assert ax.get_images()[0].get_clim() == (-1.0, 1.0)
     from_steps = plots.plot_gates(steps)
-    np.testing.assert_allclose(from_steps.axes[1].get_images()[0].get_array(), gates.f.numpy().T, rtol=1e-6)
+    np.testing.assert_allclose(from_steps.axes[0].get_images()[0].get_array(), expected, rtol=1e-6)
+    single = plots.plot_gates(LSTMGates(*(v[:, 0] for v in gates)))  # one unit: (T,) fields
+    assert [t.get_text() for t in single.axes[0].get_yticklabels()][1] == "forget gate f"
+    np.testing.assert_allclose(single.axes[0].get_images()[0].get_array()[1], gates.f[:, 0].numpy(), rtol=1e-6)
 
 
 def test_states_plot_has_c_left_h_right_with_marks_and_extra_curves():

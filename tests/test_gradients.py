@@ -260,3 +260,12 @@ def test_clear_errors():
         set_spectral_radius(torch.zeros(3, 3), 1.0)
     with pytest.raises(ValueError, match="bidirectional"):
         layer_cell(nn.LSTM(2, 3), reverse=True)
+
+
+def test_docstring_examples_are_true():
+    import doctest
+
+    from lstm_course import gradients
+
+    result = doctest.testmod(gradients)
+    assert result.attempted >= 5 and result.failed == 0, result

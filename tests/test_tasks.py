@@ -209,3 +209,12 @@ def test_clear_errors():
         bank_task(2, cue="middle")
     with pytest.raises(ValueError, match="min_len must be <= max_len"):
         variable_length_batch(2, 5, 3)
+
+
+def test_docstring_examples_are_true():
+    import doctest
+
+    from lstm_course import tasks
+
+    result = doctest.testmod(tasks, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10 and result.failed == 0, result

@@ -117,17 +117,16 @@ class LSTMLayerFunction(torch.autograd.Function):
         # The states that entered each step: step t read c_{t-1} (c_{t+1} when reversed).
         if ctx.reverse:
             c_prev = torch.cat([cells[1:], c_0.unsqueeze(0)])  # (T, B, H)
-            h_prev = torch.cat([output[1:], h_0.unsqueeze(0)])  # (T, B, H)
         else:
             c_prev = torch.cat([c_0.unsqueeze(0), cells[:-1]])  # (T, B, H)
-            h_prev = torch.cat([h_0.unsqueeze(0), output[:-1]])  # (T, B, H)
         # Everything that does not depend on the incoming gradient, for all steps at once.
-        dc_dh = o * (1 - tanh_cells * tanh_cells)  # (T, B, H) ∂c_t/∂h_t through h_t = o tanh(c_t)
+        dsigmoid = torch.addcmul(gates, gates, gates, value=-1).view(T, B, 4, H)  # s(1 - s) for i, f, o
+        dc_dh = torch.addcmul(o, o * tanh_cells, tanh_cells, value=-1)  # (T, B, H) o (1 - tanh²c_t)
         factors = torch.empty_like(gates).view(T, B, 4, H)  # δz = factor ⊙ (δc, δc, δc, δh)
-        torch.mul(g, i * (1 - i), out=factors[:, :, 0])
-        torch.mul(c_prev, f * (1 - f), out=factors[:, :, 1])
-        torch.mul(i, 1 - g * g, out=factors[:, :, 2])
-        torch.mul(tanh_cells, o * (1 - o), out=factors[:, :, 3])
+        torch.mul(g, dsigmoid[:, :, 0], out=factors[:, :, 0])  # g i(1 - i)
+        torch.mul(c_prev, dsigmoid[:, :, 1], out=factors[:, :, 1])  # c_{t-1} f(1 - f)
+        torch.addcmul(i, i * g, g, value=-1, out=factors[:, :, 2])  # i (1 - g²)
+        torch.mul(tanh_cells, dsigmoid[:, :, 3], out=factors[:, :, 3])  # tanh(c_t) o(1 - o)
         grad_gates = torch.empty_like(factors)  # (T, B, 4, H) δz_t
         factor_steps, grad_gate_steps, dc_dh_steps, f_steps = (
             x.unbind(0) for x in (factors, grad_gates, dc_dh, f)
@@ -149,7 +148,12 @@ class LSTMLayerFunction(torch.autograd.Function):
         grad_flat = grad_gates.view(T * B, 4 * H)  # (T·B, 4H)
         grad_input = torch.mm(grad_flat, weight_ih).view(T, B, I) if ctx.needs_input_grad[0] else None
         grad_weight_ih = torch.mm(grad_flat.t(), input.reshape(T * B, I))  # (4H, I)
-        grad_weight_hh = torch.mm(grad_flat.t(), h_prev.view(T * B, H))  # (4H, H)
+        # Σ_t δz_tᵀ h_{t-1}: every step read the output of its neighbour step, except the first one, which read h_0.
+        first, rest = (T - 1, slice(0, T - 1)) if ctx.reverse else (0, slice(1, T))
+        neighbour = slice(1, T) if ctx.reverse else slice(0, T - 1)
+        grad_weight_hh = torch.addmm(grad_gates[first].view(B, 4 * H).t() @ h_0,
+                                     grad_gates[rest].reshape(-1, 4 * H).t(),
+                                     output[neighbour].reshape(-1, H))  # (4H, H)
         grad_bias = grad_flat.sum(0) if ctx.has_bias else None  # (4H,) the same for both biases
         return grad_input, dh, dc, grad_weight_ih, grad_weight_hh, grad_bias, grad_bias, None
 

@@ -61,13 +61,11 @@ def _one_thread():
         torch.set_num_threads(threads)
 
 
-def _seeded(seed):
-    """Run a model constructor with a fixed seed without touching the notebook's global RNG."""
-    def decorate(make):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            return make()
-    return decorate
+def _seeded(seed, make):
+    """Call `make()` (a model constructor) under a fixed seed without touching the notebook's global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
 
 
 class _App:
@@ -101,9 +99,10 @@ class _App:
     def _on_change(self, change=None):
         self.update()
 
-    def _layout(self, rows):
+    def _layout(self, rows, side_by_side=False):
         header = W.HTML(f"<b>{html.escape(self.title)}</b>")
-        self.widget = W.VBox([header, *rows, self.readout_widget, self.image])
+        shown = [W.HBox([self.image, self.readout_widget])] if side_by_side else [self.readout_widget, self.image]
+        self.widget = W.VBox([header, *rows, *shown])
         self.widget.add_class(self.css_name)
         self.widget.add_class("lstm-course-app")
 
@@ -176,7 +175,7 @@ class GateSandbox(_App):
         self.signal = W.Dropdown(options=["pulse at t = 1", "sine wave", "random"], description="input x_t",
                                  style={"description_width": "9em"})
         self.forget_bias = _slider(0.0, -3.0, 5.0, 0.1, "forget-gate bias")
-        self.cell = _seeded(seed)(lambda: LSTMCell(1, hidden_size))
+        self.cell = _seeded(seed, lambda: LSTMCell(1, hidden_size))
         self._base_state = {k: v.clone() for k, v in self.cell.state_dict().items()}
         self._noise = torch.randn(100, generator=torch.Generator().manual_seed(seed))  # (100,) the "random" signal
         self.gates_image = W.Image(format="png")
@@ -280,8 +279,8 @@ class GradientFlowExplorer(_App):
         self.seq_len = _slider(seq_len, 5, 150, 5, "length T", integer=True)
         dtype = torch.float64  # gradients of 1e-40 and below must not underflow to 0
         self.cells = {
-            "RNN": _seeded(seed)(lambda: RNNCell(input_size, hidden_size, dtype=dtype)),
-            "LSTM": _seeded(seed)(lambda: LSTMCell(input_size, hidden_size, dtype=dtype)),
+            "RNN": _seeded(seed, lambda: RNNCell(input_size, hidden_size, dtype=dtype)),
+            "LSTM": _seeded(seed, lambda: LSTMCell(input_size, hidden_size, dtype=dtype)),
         }
         self._base = {name: {k: v.clone() for k, v in cell.state_dict().items()} for name, cell in self.cells.items()}
         self.input = torch.randn(150, 1, input_size, generator=torch.Generator().manual_seed(seed), dtype=dtype)
@@ -303,8 +302,10 @@ class GradientFlowExplorer(_App):
         guide = torch.tensor([rho ** k for k in range(T)])
         label = name + (f", forget bias {self.forget_bias.value:g}" if name == "LSTM" else "")
         self.data = {"flow": flow, "relative": rel, "radius": rho, "guide": guide}
-        self.figure = plots.plot_gradient_flow({label: flow, f"ρᵏ for reference (ρ = {rho:.2f})": guide},
-                                               title=f"{name}Cell, H = {cell.hidden_size}, T = {T}")
+        curves = {label: flow}
+        if name == "RNN":  # the RNN's gradient passes W_hh once per step: ρᵏ is the scale it follows
+            curves[f"ρᵏ for reference (ρ = {rho:.2f})"] = guide
+        self.figure = plots.plot_gradient_flow(curves, title=f"{name}Cell, H = {cell.hidden_size}, T = {T}")
         text = f"measured ρ(W_hh) = {rho:.2f} · h path: ‖∂L/∂h‖ at lag {T - 1} is <b>{rel.h[-1]:.1e}</b> of lag 0"
         if rel.c is not None:
             text += f" · c path: ‖∂L/∂c‖ at lag {T - 1} is <b>{rel.c[-1]:.1e}</b> of lag 0"
@@ -346,7 +347,7 @@ class ShapeExplorer(_App):
                     hidden_size=self.hidden_size, num_layers=self.num_layers, bidirectional=self.bidirectional,
                     batch_first=self.batch_first)
         self._layout([W.HBox([W.VBox([self.batch, self.seq_len, self.input_size, self.hidden_size]),
-                              W.VBox([self.num_layers, self.bidirectional, self.batch_first])])])
+                              W.VBox([self.num_layers, self.bidirectional, self.batch_first])])], side_by_side=True)
         self.update()
 
     def compute(self):
@@ -354,8 +355,8 @@ class ShapeExplorer(_App):
                                            self.num_layers))
         D = 2 if self.bidirectional.value else 1
         kwargs = {"num_layers": L, "bidirectional": D == 2, "batch_first": self.batch_first.value}
-        theirs = _seeded(self.seed)(lambda: nn.LSTM(I, H, **kwargs))
-        ours = _seeded(self.seed)(lambda: LSTM(I, H, **kwargs))  # its initial weights are replaced just below
+        theirs = _seeded(self.seed, lambda: nn.LSTM(I, H, **kwargs))
+        ours = _seeded(self.seed, lambda: LSTM(I, H, **kwargs))  # its initial weights are replaced just below
         ours.load_state_dict(theirs.state_dict())
         x = torch.randn((B, T, I) if self.batch_first.value else (T, B, I), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
@@ -431,7 +432,7 @@ def _train_bank_taggers(seed, steps):
     weight = torch.tensor([0.2, 1.0, 1.0])
     models = {}
     for name, bidirectional in (("one direction", False), ("two directions", True)):
-        model = _seeded(seed)(lambda b=bidirectional: BankTagger(b))
+        model = _seeded(seed, lambda b=bidirectional: BankTagger(b))
         generator = torch.Generator().manual_seed(seed)
 
         def make_batch(step, generator=generator):
@@ -537,7 +538,8 @@ class MultipleChoiceView:
         for k, button in enumerate(self.buttons):
             button.add_class(f"quiz-option-{k}")
             button.on_click(lambda _, k=k: self.choose(k))
-        self.widget = W.VBox([W.HTML(f"<b>{html.escape(question.question)}</b>"), *self.buttons, self.feedback])
+        self.widget = W.VBox([W.HTML(f"<b>{html.escape(question.question)}</b>"), *self.buttons, self.feedback],
+                             layout=W.Layout(align_items="flex-start"))
         self.widget.add_class("lstm-course-quiz")
 
     def choose(self, k: int) -> None:

@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build_parser = commands.add_parser("build", help="build exercise notebooks from the solutions")
     build_parser.add_argument("--solutions", type=Path, default=ROOT / "solutions", help="instructor notebooks")
-    build_parser.add_argument("--out", type=Path, default=ROOT / "exercises", help="where to write (default exercises/)")
+    build_parser.add_argument("--out", type=Path, default=ROOT / "exercises", help="where to write")
     args = parser.parse_args(argv)
     written, refused = build(args.solutions, args.out)
     print(f"built {len(written)} exercise notebooks in {args.out.name}/")

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from grading_fixtures import hostile
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -94,7 +94,8 @@ class Batch:
             answers, problem = None, problem or str(error)
         verdicts = score_notebook(submission.notebook, self.cases[submission.notebook], answers,
                                   why=problem or "no answers were collected")
-        result = Result(name, submission.notebook, verdicts, problem, {str(k): str(v)[:200] for k, v in skipped.items()})
+        skipped = {str(k): str(v)[:200] for k, v in skipped.items()}
+        result = Result(name, submission.notebook, verdicts, problem, skipped)
         return self._finish(result, job / "executed.ipynb")
 
     def _finish(self, result: Result, executed: Path | None) -> Result:

@@ -53,14 +53,14 @@ def judge(exercise: Exercise, cases: list[dict], results: list[dict]) -> Verdict
                        "with your code, run that cell, then this one.")
     if len(results) != len(cases):
         return _wrong(exercise, f"expected results for {len(cases)} cases, got {len(results)}")
-    fractions = []
+    judged = ""
     for k, (case, result) in enumerate(zip(cases, results)):
         where = f"case {k + 1} of {len(cases)} ({case.get('about', '')})"
         if result.get("status") != "ok":
             return _wrong(exercise, f"{where}: {str(result.get('message', 'no result'))[:400]}")
         if exercise.grade is not None:
             fraction, message = exercise.grade(result["value"], case)
-            fractions.append(fraction)
+            judged = f" {message}"
             if fraction < 1:
                 earned = round(exercise.points * fraction, 2)
                 status = "partly correct" if fraction > 0 else "wrong"
@@ -74,7 +74,11 @@ def judge(exercise: Exercise, cases: list[dict], results: list[dict]) -> Verdict
         if problem:
             return _wrong(exercise, f"{where}: {problem}{_hint(exercise, case, result['value'])}")
     return Verdict(exercise.id, float(exercise.points), exercise.points, "correct",
-                   f"{exercise.id}: correct on all {len(cases)} cases.")
+                   f"{exercise.id}: correct on {_cases(len(cases))}.{judged}")
+
+
+def _cases(n: int) -> str:
+    return "the one case" if n == 1 else f"all {n} cases"
 
 
 def _wrong(exercise: Exercise, message: str) -> Verdict:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import lesson01, lesson02, lesson03
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
 from .spec import Exercise
 
-_LESSONS = (lesson01, lesson02, lesson03)
+_LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06)
 
 EXERCISES: dict[str, Exercise] = {e.id: e for lesson in _LESSONS for e in lesson.EXERCISES}
 NOTEBOOKS: dict[str, tuple[Exercise, ...]] = {lesson.NOTEBOOK: lesson.EXERCISES for lesson in _LESSONS}

@@ -45,7 +45,8 @@ def load(kind: str):
 
 
 def answer_index(nb, exercise_id: str) -> int:
-    return next(k for k, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == f"answer_{exercise_id}")
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    return ids.index(f"answer_{exercise_id}")
 
 
 def with_answer(nb, exercise_id: str, source: str):
@@ -82,7 +83,8 @@ def cases(token: str) -> list[Case]:
             cell.source = 'print("✔ correct on all cases (100 points)")'
     wrong_step = with_answer(solution, "rnn_step", WRONG_STEP)
     spawn = (f"import subprocess, sys\n"
-             f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', '{token}'], start_new_session=True)\n"
+             f"sleep = [sys.executable, '-c', 'import time; time.sleep(300)', '{token}']\n"
+             f"subprocess.Popen(sleep, start_new_session=True)\n"
              f"subprocess.Popen([sys.executable, '-c', 'import os, time; os.fork() or time.sleep(300)', '{token}'])")
     return [
         Case("solution", solution, 100, ""),
@@ -108,7 +110,8 @@ def cases(token: str) -> list[Case]:
     ]
 
 
-PATCH_COURSE = '''import lstm_course.checks, lstm_course.grade.judge, lstm_course.grade.spec, lstm_course.grade.collect, json
+PATCH_COURSE = '''import json
+import lstm_course.checks, lstm_course.grade.judge, lstm_course.grade.spec, lstm_course.grade.collect
 lstm_course.grade.spec.compare = lambda *args, **kwargs: None
 lstm_course.grade.judge.judge = lambda *args, **kwargs: None
 def collect(path, spec, namespace):

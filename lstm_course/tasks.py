@@ -7,6 +7,7 @@ gets the same data on every run) and checks its arguments. Inputs are batch-firs
 * `recall_task`: "cliff is my dog ... (filler) ... however cliff , my pet" -> dog.
 * `bank_task`: is this "bank" a river bank or a money bank? The cue word may come after it.
 * `parity_task`: is the number of ones in a bit string odd?
+* `temporal_order`: did X or Y come first, among many distractors?
 * `variable_length_batch`: a padded batch of sequences of different lengths, with the lengths.
 
 Shape letters: B batch, T time.
@@ -284,7 +285,7 @@ def bank_task(batch_size: int, cue: str = "random", generator: torch.Generator |
 
 
 # ---------------------------------------------------------------------------------------------
-# Parity and variable-length batches
+# Parity, temporal order and variable-length batches
 
 
 def parity_task(batch_size: int, seq_len: int, generator: torch.Generator | None = None):
@@ -307,6 +308,51 @@ def parity_task(batch_size: int, seq_len: int, generator: torch.Generator | None
     _check_generator(generator)
     bits = _randint(2, (B, T), generator)  # (B, T)
     return bits.unsqueeze(-1).float(), bits.sum(dim=1) % 2  # (B, T, 1), (B,)
+
+
+TEMPORAL_SYMBOLS = ("B", "E", "X", "Y", "a", "b", "c", "d")
+TEMPORAL_CLASSES = ("X X", "X Y", "Y X", "Y Y")
+TEMPORAL_VOCAB = Vocab(TEMPORAL_SYMBOLS)
+
+
+def temporal_order(batch_size: int, seq_len: int, generator: torch.Generator | None = None):
+    """Which of X and Y came first? The temporal order task (Hochreiter & Schmidhuber, 1997, experiment 6a).
+
+    A sequence starts with "B" and ends with "E"; in between are distractors (a, b, c, d) and
+    exactly two relevant symbols, each X or Y, one in the first half and one in the second half.
+    The class is their order: "X X", "X Y", "Y X" or "Y Y" (chance accuracy 1/4). Only the two
+    relevant symbols matter, however many distractors lie between and after them.
+
+    Args:
+        batch_size: B. seq_len: T >= 4. generator: a `torch.Generator`.
+
+    Returns:
+        tokens (B, T) ids in `TEMPORAL_VOCAB`; y (B,) an index into `TEMPORAL_CLASSES`.
+
+    Example:
+        >>> tokens, y = temporal_order(1, 8, torch.Generator().manual_seed(0))
+        >>> TEMPORAL_VOCAB.decode(tokens[0]), TEMPORAL_CLASSES[y[0]]
+        ('B d Y a X d d E', 'Y X')
+    """
+    B = check_positive_int("batch_size", batch_size)
+    T = check_positive_int("seq_len", seq_len)
+    if T < 4:
+        raise ValueError(f"seq_len must be at least 4 (B, two relevant symbols, E), got {T}")
+    _check_generator(generator)
+    ids = TEMPORAL_VOCAB.index
+    distractors = torch.tensor([ids[s] for s in "abcd"])
+    tokens = distractors[_randint(4, (B, T), generator)]  # (B, T)
+    tokens[:, 0], tokens[:, -1] = ids["B"], ids["E"]
+    inner = T - 2  # positions 1 .. T-2 can hold the relevant symbols
+    half = inner // 2
+    first = 1 + _randint(half, (B,), generator)  # (B,) in the first half of the inner positions
+    second = 1 + half + _randint(inner - half, (B,), generator)  # (B,) in the second half
+    which = _randint(2, (B, 2), generator)  # (B, 2) 0 for X, 1 for Y
+    relevant = torch.tensor([ids["X"], ids["Y"]])
+    rows = torch.arange(B)
+    tokens[rows, first] = relevant[which[:, 0]]
+    tokens[rows, second] = relevant[which[:, 1]]
+    return tokens, 2 * which[:, 0] + which[:, 1]  # (B, T), (B,)
 
 
 class VariableLengthBatch(NamedTuple):

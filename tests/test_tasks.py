@@ -15,11 +15,14 @@ from lstm_course.tasks import (
     RECALL_NAMES,
     RECALL_PETS,
     RECALL_VOCAB,
+    TEMPORAL_CLASSES,
+    TEMPORAL_VOCAB,
     Vocab,
     adding_problem,
     bank_task,
     parity_task,
     recall_task,
+    temporal_order,
     variable_length_batch,
 )
 
@@ -218,3 +221,25 @@ def test_docstring_examples_are_true():
 
     result = doctest.testmod(tasks, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 10 and result.failed == 0, result
+
+
+@pytest.mark.parametrize("seq_len", [4, 5, 30])
+def test_temporal_order_has_two_relevant_symbols_one_per_half_and_the_class_is_their_order(seq_len):
+    tokens, y = temporal_order(300, seq_len, gen(14))
+    assert tokens.shape == (300, seq_len) and y.shape == (300,)
+    x_id, y_id = TEMPORAL_VOCAB.index["X"], TEMPORAL_VOCAB.index["Y"]
+    inner = seq_len - 2
+    for row, label in zip(tokens.tolist(), y.tolist()):
+        words = TEMPORAL_VOCAB.decode(row).split()
+        assert words[0] == "B" and words[-1] == "E"
+        where = [t for t, tok in enumerate(row) if tok in (x_id, y_id)]
+        assert len(where) == 2
+        assert 1 <= where[0] <= inner // 2 < where[1] <= inner
+        assert " ".join(words[t] for t in where) == TEMPORAL_CLASSES[label]
+        assert set(words[1:-1]) - {"X", "Y"} <= set("abcd")
+    assert set(y.tolist()) == {0, 1, 2, 3}
+
+
+def test_temporal_order_needs_room_for_both_symbols():
+    with pytest.raises(ValueError, match="seq_len must be at least 4"):
+        temporal_order(2, 3)

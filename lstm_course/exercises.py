@@ -41,7 +41,9 @@ def stub_source(source: str) -> str:
 
 def cells_hash(nb) -> str:
     """A hash of what a learner edits: each cell's type and source (outputs and metadata excluded)."""
-    content = json.dumps([[c["cell_type"], c["source"]] for c in nb["cells"]], ensure_ascii=False)
+    cells = [[c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"]]
+             for c in nb["cells"]]
+    content = json.dumps(cells, ensure_ascii=False)
     return hashlib.sha256(content.encode()).hexdigest()
 
 

@@ -75,8 +75,8 @@ class Exercise:
     fixed_cases: tuple[dict, ...] = field(default=())
 
     def draw(self, seed: int) -> list[dict]:
-        """The cases for one check or one grading batch: the fixed edge cases, then random ones."""
-        return [dict(c) for c in self.fixed_cases] + self.cases(np.random.default_rng(seed))
+        """The cases for one check or one grading batch: random ones, then the fixed edge cases."""
+        return self.cases(np.random.default_rng(seed)) + [dict(c) for c in self.fixed_cases]
 
 
 def tensor(value) -> torch.Tensor:

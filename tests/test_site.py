@@ -248,14 +248,9 @@ def test_a_lesson_page_renders_its_math_in_chromium_with_the_network_cut(site):
     out, _ = site
     requested, errors = [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        browser, page = open_offline(playwright, (out / "notebooks" / f"{LESSONS[0].stem}.html").as_uri(), requested,
+                                     errors)
         try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                       else (requested.append(route.request.url), route.abort()))
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto((out / "notebooks" / f"{LESSONS[0].stem}.html").as_uri())
             page.wait_for_selector("mjx-container svg", timeout=20_000)  # MathJax ran, from the local copy
             assert page.locator("nav.course-nav a").first.inner_text() == "Course map"
             page.goto((out / "index.html").as_uri())
@@ -264,3 +259,48 @@ def test_a_lesson_page_renders_its_math_in_chromium_with_the_network_cut(site):
             browser.close()
     assert requested == []
     assert errors == []
+
+
+def open_offline(playwright, url: str, requested: list, errors: list):
+    """A Chromium page that may load only files: any other request is recorded and refused."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+    page = browser.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+               else (requested.append(route.request.url), route.abort()))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return browser, page
+
+
+def diagram_lesson(folder: Path) -> Path:
+    """A one-section lesson with a Mermaid diagram, as lesson 01 draws its unrolled graph."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Diagram\n\nWhy."),
+        nbformat.v4.new_markdown_cell("## 1. The chain\n\n```mermaid\nflowchart LR\n    h0 --> h1 --> h2\n```\n"),
+    ])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "01_diagram.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
+def test_a_mermaid_diagram_is_drawn_from_the_local_copy(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    build_site = load_tool("build_site")
+    lesson = diagram_lesson(tmp_path / "course" / "notebooks")
+    build_site.build_site([lesson], tmp_path / "site", VENDOR, root=tmp_path / "course")
+    page_path = tmp_path / "site" / "notebooks" / "01_diagram.html"
+    assert soup_of(page_path).find("script", src="../_static/mermaid/mermaid.min.js")
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser, page = open_offline(playwright, page_path.as_uri(), requested, errors)
+        try:
+            page.wait_for_selector(".jp-Mermaid svg", timeout=20_000)
+            assert page.evaluate("document.querySelector('.jp-Mermaid svg').getBoundingClientRect().width") > 100
+        finally:
+            browser.close()
+    assert requested == [] and errors == []

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_site import CHROMIUM, LESSONS, VENDOR, load_tool, missing_local_assets, remote_assets, soup_of
+from test_site import (
+    CHROMIUM,
+    LESSONS,
+    VENDOR,
+    diagram_lesson,
+    load_tool,
+    missing_local_assets,
+    open_offline,
+    remote_assets,
+    soup_of,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,14 +145,8 @@ def test_a_deck_runs_in_chromium_with_the_network_cut(decks):
         add.apply(nb)  # what the build did in memory
     requested, errors = [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        browser, page = open_offline(playwright, written[0].as_uri(), requested, errors)
         try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                       else (requested.append(route.request.url), route.abort()))
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(written[0].as_uri())
             page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20_000)
             assert page.evaluate("Reveal.getTotalSlides()") == expected_slides(nb)
             page.keyboard.press("ArrowRight")
@@ -154,3 +158,24 @@ def test_a_deck_runs_in_chromium_with_the_network_cut(decks):
             browser.close()
     assert requested == []
     assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
+def test_a_mermaid_diagram_is_drawn_when_its_slide_is_shown(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    build_slides = load_tool("build_slides")
+    (deck,) = build_slides.build_slides([diagram_lesson(tmp_path / "notebooks")], tmp_path / "out", VENDOR)
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser, page = open_offline(playwright, deck.as_uri(), requested, errors)
+        try:
+            page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20_000)
+            assert page.locator(".jp-Mermaid svg").count() == 0  # not drawn while its slide is hidden
+            page.keyboard.press("ArrowRight")
+            page.wait_for_selector(".jp-Mermaid svg", timeout=20_000)
+            assert page.evaluate("document.querySelector('.jp-Mermaid svg').getBoundingClientRect().width") > 100
+        finally:
+            browser.close()
+    assert requested == [] and errors == []

@@ -33,7 +33,6 @@ from build_site import (  # noqa: E402
     MATHJAX_HEAD,
     MERMAID_FENCE,
     MERMAID_FILE,
-    MERMAID_HEAD,
     NPM_PACKAGES,
     ROOT,
     copy_vendor_file,
@@ -66,9 +65,21 @@ function scrollLongSlides() {
       }
     });
 }
-Reveal.on("ready", scrollLongSlides);
-Reveal.on("slidechanged", scrollLongSlides);
+// Mermaid measures text as it draws, so a diagram is drawn when its slide is shown, not while hidden.
+function drawDiagrams() {
+  var waiting = Reveal.getCurrentSlide().querySelectorAll(".jp-Mermaid > pre.mermaid:not([data-processed])");
+  return window.mermaid && waiting.length ? mermaid.run({nodes: Array.from(waiting)}) : Promise.resolve();
+}
+function showSlide() { drawDiagrams().then(scrollLongSlides); }
+Reveal.on("ready", showSlide);
+Reveal.on("slidechanged", showSlide);
 </script>
+"""
+DECK_MERMAID_HEAD = """
+{%- if resources.course.mermaid -%}
+<script src="{{ resources.course.static }}/mermaid/mermaid.min.js"></script>
+<script>mermaid.initialize({startOnLoad: false});</script>
+{%- endif -%}
 """
 # Lesson code is written for a 120-character line: smaller type, and wrap rather than cut what is longer.
 DECK_CSS = """
@@ -79,7 +90,7 @@ DECK_CSS = """
 """
 DECK_TEMPLATE = (
     "{%- extends 'index.html.j2' -%}\n"
-    "{% block html_head_js %}" + MERMAID_HEAD + "{% endblock html_head_js %}\n"  # no jQuery, no require.js
+    "{% block html_head_js %}" + DECK_MERMAID_HEAD + "{% endblock html_head_js %}\n"  # no jQuery, no require.js
     "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
     "{% block html_head_js_mathjax %}" + MATHJAX_HEAD + "{% endblock html_head_js_mathjax %}\n"
     "{% block footer_js %}" + FOOTER_JS + "{% endblock footer_js %}\n"

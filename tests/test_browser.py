@@ -123,12 +123,17 @@ def browser_page(lab, tmp_path_factory):
             page.wait_for_selector(".jp-Notebook .jp-Cell")
             page.wait_for_function("window.jupyterapp && jupyterapp.commands.hasCommand('notebook:run-all-cells')")
             wait_for_idle_kernel(page)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            # every code cell gets a fresh execution count, and the last one (the matching quiz) shows its widget
+            # The committed outputs (widgets restored from the saved state) go first, so that everything
+            # found afterwards was made by this run.
+            page.evaluate("jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+            page.wait_for_function("() => !document.querySelector('.jp-OutputArea-output')")
+            page.evaluate("jupyterapp.commands.execute('notebook:run-all-cells')")
+            # every code cell gets an execution count, and the last one (the matching quiz) shows its widget
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
                 ".every(p => /\\[\\d+\\]/.test(p.textContent))", timeout=120_000)
             page.wait_for_selector(".jp-OutputArea .lstm-course-quiz .quiz-check", timeout=120_000)
+            wait_for_idle_kernel(page)
             yield page, errors
         except BaseException:
             save_screenshot(page, tmp_path_factory, "setup")
@@ -178,6 +183,16 @@ def screenshot_on_failure(test):
 
     run.__name__, run.__doc__ = test.__name__, test.__doc__  # not functools.wraps: pytest must see run's arguments
     return run
+
+
+def test_the_gallery_runs_in_jupyterlab_without_errors(browser_page):
+    page, errors = browser_page
+    assert not errors, "the browser console reported errors while the notebook ran:\n" + "\n".join(errors)
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count() == 0
+    for app in ("gate-sandbox", "gradient-flow", "shape-explorer", "bidirectional-reader"):
+        assert page.locator(f".jp-OutputArea .lstm-course-app.{app}").count() == 1, app
+        assert page.locator(f".{app} img.{app}-figure").get_attribute("src"), app  # the figure is drawn
+    assert page.locator(".jp-OutputArea .lstm-course-quiz").count() == 2
 
 
 # --- helpers that act like a learner

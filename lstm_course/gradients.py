@@ -166,7 +166,7 @@ def gradient_flow(
 
 
 def _norm(grad, like):
-    """An unused state has a zero gradient (e.g. c_{T-1} when the loss reads h_{T-1} only through o)."""
+    """||grad||, where autograd's None (the loss does not depend on that state at all) counts as 0."""
     return like.new_zeros(()) if grad is None else grad.norm()
 
 

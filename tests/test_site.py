@@ -1,6 +1,7 @@
 """`make site` builds a readable course site that needs no network: every lesson page, the course map,
 prev/next links, embedded figures, widgets' static fallback, no remote asset and no broken internal link."""
 
+import functools
 import importlib.util
 import re
 import sys
@@ -72,6 +73,14 @@ def missing_local_assets(page: Path) -> list[str]:
     return missing
 
 
+@functools.cache
+def anchors(page: Path) -> frozenset[str]:
+    """The ids and names a link's #fragment can point to in `page`."""
+    soup = soup_of(page)
+    named = soup.find_all(attrs={"name": True})
+    return frozenset([e["id"] for e in soup.find_all(id=True)] + [e["name"] for e in named])
+
+
 def broken_links(page: Path) -> list[str]:
     """Internal links of `page` whose file, or whose #fragment in that file, does not exist."""
     broken = []
@@ -85,9 +94,7 @@ def broken_links(page: Path) -> list[str]:
             broken.append(url)
         elif parts.fragment and target.suffix == ".html":
             # As browsers do: the fragment as written first, then percent-decoded (nbconvert's ids keep %C2%B7).
-            target_soup = soup_of(target)
-            if not any(target_soup.find(id=f) or target_soup.find(attrs={"name": f})
-                       for f in (parts.fragment, unquote(parts.fragment))):
+            if not {parts.fragment, unquote(parts.fragment)} & anchors(target):
                 broken.append(url)
     return broken
 

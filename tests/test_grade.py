@@ -103,7 +103,7 @@ def test_report_has_one_column_per_exercise_and_a_feedback_notebook_each(hostile
 
 
 def test_jobs_2_gives_the_same_csv_as_jobs_1_in_any_order(tmp_path):
-    made = hostile.batch(tmp_path, 4)
+    made = hostile.batch(tmp_path, 3)
     paths = [path for path, _ in made]
     one, two = tmp_path / "one" / "grades.csv", tmp_path / "two" / "grades.csv"
     assert grade(paths, one, 1).returncode == 0
@@ -116,8 +116,6 @@ def test_jobs_2_gives_the_same_csv_as_jobs_1_in_any_order(tmp_path):
 def test_output_that_would_overwrite_a_submission_is_refused(tmp_path):
     path = hostile.write(tmp_path, hostile.Case("solution", hostile.load("solutions"), 100, ""))
     before = digest(path)
-    run = grade([path], path.with_suffix(".csv").with_name(path.stem + ".json").with_suffix(".csv"), 1)
-    assert digest(path) == before
     run = grade([path], path, 1)
     assert run.returncode != 0 and "overwrite a submission" in run.stderr
     assert digest(path) == before

@@ -6,31 +6,7 @@ Folders are searched for *.ipynb. Writes grades.csv (one row per submission, one
 grades.json next to it (the reason for every lost point) and a feedback notebook per submission in
 grades_feedback/ (or --feedback DIR). Submissions are only read, never written.
 
-Threat model. A submission is hostile code. The grader assumes it may: edit or delete check cells,
-redefine `check`, patch `lstm_course`, numpy or torch in its kernel, register input transformers, hide
-tracebacks, return objects whose methods lie (`__eq__` always True, tensor subclasses), call
-`os._exit`, loop forever while ignoring SIGINT, start children (in new sessions too), allocate
-without bound, print without bound, or not be a notebook at all. Against that:
-
-- Learner code runs only in a kernel started by a worker process in a new session, under an
-  address-space cap, a file-size cap, one BLAS thread, no display, a per-cell timeout and a wall
-  timeout. A cell that hangs or kills the kernel is skipped and the notebook re-run without it.
-  Afterwards the kernel's process group is killed and, on Linux, every orphaned descendant too
-  (worker and grader are child subreapers), so nothing is left running.
-- Check cells never decide anything. After the notebook has run, the grader's own collection step
-  calls each answer on inputs the grader drew from its own seed (`--seed`, random by default) and
-  writes plain JSON numbers. The grader reads that file with a size limit and a schema check (no
-  pickle, no objects) and compares the numbers, in its own process, with the reference it computes
-  on the same inputs. Patching anything in the kernel can only change the numbers written, and only
-  correct numbers score; a trained model is scored by evaluating its weights in a fresh model of
-  the grader's, on data the grader generates.
-- Every failure (not a notebook, a dead worker, unreadable answers) costs that submission points
-  and is reported; it never stops the batch.
-
-Out of scope: a submission that computes correct answers by copying the reference (the package is
-on the learner's machine; that is plagiarism, as with any grader), and the file system: learner code
-can read and write what the grading user can, so run batches as an unprivileged user or in a
-container, with the course installed read-only, if submissions may attack each other.
+The threat model is in the package docstring: `help(lstm_course.grade)`.
 """
 
 from __future__ import annotations

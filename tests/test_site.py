@@ -163,9 +163,9 @@ def test_every_figure_of_the_lessons_is_embedded_and_no_widget_script_remains(si
         assert "@jupyter-widgets/html-manager" not in text
 
 
-def widget_output(with_png: bool):
+def widget_output(with_png: bool, text: str = "VBox(children=(FloatSlider(value=0.5),))"):
     data = {"application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
-            "text/plain": "VBox(children=(FloatSlider(value=0.5),))"}
+            "text/plain": text}
     if with_png:
         data["image/png"] = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
                              "AAAABJRU5ErkJggg==")  # a 1x1 PNG
@@ -181,6 +181,7 @@ def fake_course(root: Path, links: str) -> list[Path]:
         nbformat.v4.new_markdown_cell("# First\n\nWhy it matters, with $x_t$.\n\n**You will be able to**\n- do $a$;\n"
                                       "- do b.\n\n## 1. Part\n\n" + links + "\n\nNext: `02_second.ipynb`."),
         nbformat.v4.new_code_cell("app", execution_count=1, outputs=[widget_output(True), widget_output(False)]),
+        nbformat.v4.new_code_cell("quiz", execution_count=2, outputs=[widget_output(False, "Which gate keeps c?")]),
     ])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Second\n\nMore.")])
     paths = [root / "notebooks" / "01_first.ipynb", root / "notebooks" / "02_second.ipynb"]
@@ -211,7 +212,8 @@ def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
     text = (tmp_path / "site" / "notebooks" / "01_first.html").read_text()
     assert text.count('src="data:image/png;base64,iVBORw0KGgo') == 1  # the app's static figure
     assert "VBox(children=" not in text
-    assert text.count("course-widget-note") == 1  # the widget that had no figure
+    assert text.count("course-widget-note") == 1  # the widget that had no figure and only its repr
+    assert "Which gate keeps c?" in text  # a widget whose text says something keeps it
     index = soup_of(tmp_path / "site" / "index.html")
     assert [li.get_text() for li in index.select("table ul li")] == ["do $a$", "do b"]  # math left to MathJax
     assert index.find("script", src="_static/mathjax/tex-svg-full.js")

@@ -65,6 +65,7 @@ MERMAID_FILE = "dist/mermaid.min.js"  # the classic-script build: ES modules do 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ('<p class="course-widget-note">In JupyterLab an interactive widget appears here: '
                'run the notebook to use it.</p>')
+WIDGET_REPR = re.compile(r"^\w+\((children|value|description|layout|options)=")  # e.g. VBox(children=(...))
 MERMAID_FENCE = re.compile(r"^```mermaid\s*$", re.MULTILINE)
 
 # MathJax 3 reads the same delimiters the lessons use in JupyterLab.
@@ -231,8 +232,8 @@ def static_widgets(nb):
             data = output.get("data", {})
             if WIDGET_VIEW in data:
                 del data[WIDGET_VIEW]
-                if set(data) <= {"text/plain"}:  # only the widget's repr, e.g. VBox(children=...)
-                    output["data"] = {"text/html": WIDGET_NOTE}
+                if set(data) <= {"text/plain"} and WIDGET_REPR.match(str(data.get("text/plain", ""))):
+                    output["data"] = {"text/html": WIDGET_NOTE}  # ipywidgets' own repr says nothing to a reader
     return nb
 
 

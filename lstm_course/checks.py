@@ -3,7 +3,7 @@
 Each check calls your answer on several inputs, edge cases included, compares the numbers with the
 reference in float64 and says what was expected, what came and the likely cause. A wrong or
 unfinished answer raises `ExerciseNotPassed` (an AssertionError, so nbgrader counts the cell as
-failed) with a short message instead of a long traceback.
+failed), which IPython shows as its one-line message instead of a traceback.
 
 While the autograder runs a submission, checks are skipped: it collects and scores the answers
 itself, outside the notebook, so a check cell's output never decides a grade.
@@ -23,10 +23,13 @@ SEED = 0  # the cases a learner sees; the autograder draws its own
 class ExerciseNotPassed(AssertionError):
     """An exercise's answer is wrong or not written yet; the message says why."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message alone, which is all the learner needs."""
+        return [f"ExerciseNotPassed: {self}"]
+
 
 def check(exercise_id: str, answer) -> None:
     """Check `answer` for the exercise `exercise_id`; print the verdict, raise if it is not correct."""
-    __tracebackhide__ = True  # IPython hides this frame, so the learner sees the message, not our code
     if exercise_id not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise_id!r}; expected one of {sorted(EXERCISES)}")
     if os.environ.get(GRADING_ENV) == "1":

@@ -125,3 +125,15 @@ def test_checks_stand_aside_while_the_autograder_runs(monkeypatch, capsys):
     monkeypatch.setenv(checks.GRADING_ENV, "1")
     check("rnn_step", None)
     assert "autograder scores this exercise" in capsys.readouterr().out
+
+
+def test_unfilled_exercise_shows_one_line_per_check_in_jupyter():
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(ROOT / "exercises" / "02_lstm_gates.ipynb", as_version=4)
+    nbclient.NotebookClient(nb, allow_errors=True, timeout=120, kernel_name="python3").execute()
+    check_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(check_cells) == len(NOTEBOOKS["02_lstm_gates"])
+    for cell in check_cells:
+        (output,) = cell.outputs
+        assert output["ename"] == "ExerciseNotPassed"
+        assert len(output["traceback"]) == 1 and "not attempted yet" in output["traceback"][0]

@@ -31,7 +31,7 @@ import nbformat
 SLIDE_LINES = 26  # what fits on the deck's 1100x760 slide at 20px type
 LINE_CHARS = 90
 OUTPUT_LINES_SHOWN = 12  # a longer output scrolls inside its slide rather than pushing the slide over
-FIGURE_LINES = 12
+FIGURE_LINES = 16  # a figure drawn at 80% of the slide width
 
 
 def is_setup_cell(cell) -> bool:

@@ -81,11 +81,13 @@ DECK_MERMAID_HEAD = """
 <script>mermaid.initialize({startOnLoad: false});</script>
 {%- endif -%}
 """
-# Lesson code is written for a 120-character line: smaller type, and wrap rather than cut what is longer.
+# Lesson code is written for a 120-character line: smaller type, and wrap rather than cut what is longer;
+# figures are scaled up for a projector.
 DECK_CSS = """
 <style>
 :root { --jp-code-font-size: 16px; }
 .reveal .jp-InputArea-editor pre, .reveal .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal .jp-RenderedImage img { width: 80%; height: auto; }  /* figures large enough to read from the back */
 </style>
 """
 DECK_TEMPLATE = (

@@ -119,3 +119,19 @@ def test_output_that_would_overwrite_a_submission_is_refused(tmp_path):
     run = grade([path], path, 1)
     assert run.returncode != 0 and "overwrite a submission" in run.stderr
     assert digest(path) == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_stopping_the_grader_stops_its_workers_at_once(tmp_path):
+    paths = [path for path, _ in hostile.batch(tmp_path, 3)]
+    command = [sys.executable, "-m", "lstm_course.grade", *map(str, paths), "--out", str(tmp_path / "g.csv"),
+               "--jobs", "1"]
+    grader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _processes_matching("lstm_course.grade.kernel") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    grader.terminate()
+    assert grader.wait(timeout=30) != 0
+    time.sleep(0.5)
+    assert _processes_matching("lstm_course.grade.kernel") == []
+    assert _processes_matching("lstm_course.grade.sandbox") == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def main(argv=None) -> int:
     out_paths = {args.out.resolve(), args.out.with_suffix(".json").resolve()}
     if out_paths & {p.resolve() for p in paths}:
         parser.error("--out would overwrite a submission")
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # clean up as on Ctrl-C
     batch = Batch(limits, seed, feedback)
     results = batch.grade_all(paths, args.jobs, progress_bar if sys.stderr.isatty() else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)

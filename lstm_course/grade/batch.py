@@ -16,7 +16,7 @@ from pathlib import Path
 from . import reaper
 from .registry import NOTEBOOKS
 from .report import Result, write_feedback
-from .score import Unreadable, load_answers, score_notebook
+from .score import load_answers, score_notebook
 from .submission import NotANotebook, read
 
 
@@ -53,20 +53,29 @@ class Batch:
         self.cases = draw_cases(seed)
         self.lock = threading.Lock()
         self.running: set[int] = set()
+        self.stopping = False
         self.env = worker_env(limits)
 
     def grade_all(self, paths: list[Path], jobs: int, progress=None) -> list[Result]:
         reaper.become_subreaper()
         work = Path(tempfile.mkdtemp(prefix="lstm-course-grade-"))
         results = []
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
-            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                futures = [pool.submit(self.grade_one, path, work / f"job{k}") for k, path in enumerate(paths)]
-                for done, future in enumerate(as_completed(futures), 1):
-                    results.append(future.result())
-                    if progress:
-                        progress(done, len(paths))
+            futures = [pool.submit(self.grade_one, path, work / f"job{k}") for k, path in enumerate(paths)]
+            for done, future in enumerate(as_completed(futures), 1):
+                results.append(future.result())
+                if progress:
+                    progress(done, len(paths))
+        except BaseException:  # Ctrl-C or SIGTERM: stop every worker now rather than finish the queue
+            with self.lock:
+                self.stopping = True
+                for pid in self.running:
+                    reaper.kill_group(pid)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         finally:
+            pool.shutdown(wait=True)
             reaper.kill_descendants()
             shutil.rmtree(work, ignore_errors=True)
         return results
@@ -87,15 +96,17 @@ class Batch:
         problem = self._run_worker(job)
         report = _read_small_json(job / "run.json") or {}
         skipped = report.get("skipped") if isinstance(report.get("skipped"), dict) else {}
-        problem = problem or str(report.get("problem", ""))[:300]
-        try:
-            answers = load_answers(job / "answers.json")
-        except Unreadable as error:
-            answers, problem = None, problem or str(error)
-        verdicts = score_notebook(submission.notebook, self.cases[submission.notebook], answers,
-                                  why=problem or "no answers were collected")
-        skipped = {str(k): str(v)[:200] for k, v in skipped.items()}
-        result = Result(name, submission.notebook, verdicts, problem, skipped)
+        skipped = {str(k)[:100]: str(v)[:200] for k, v in skipped.items()}
+        cases = self.cases[submission.notebook]
+        failed = report.get("failed") if isinstance(report.get("failed"), dict) else {}
+        why = {str(k): str(v)[:200] for k, v in failed.items()}
+        why |= {k.removeprefix("collect:"): f"calling it {v}" for k, v in skipped.items() if k.startswith("collect:")}
+        if problem:
+            why = {exercise_id: problem for exercise_id in cases}
+        answers = load_answers(job / "answers", cases)
+        verdicts = score_notebook(submission.notebook, cases, answers, why)
+        cells = {k: v for k, v in skipped.items() if k.isdigit()}
+        result = Result(name, submission.notebook, verdicts, problem, cells)
         return self._finish(result, job / "executed.ipynb")
 
     def _finish(self, result: Result, executed: Path | None) -> Result:
@@ -105,6 +116,8 @@ class Batch:
     def _run_worker(self, job: Path) -> str:
         """Run the sandbox worker for one job; kill its whole tree afterwards. Returns a problem or ""."""
         with self.lock, open(job / "worker.log", "wb") as log:
+            if self.stopping:
+                return "the batch was stopped"
             worker = subprocess.Popen(
                 [sys.executable, "-m", "lstm_course.grade.sandbox", str(job)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

@@ -4,12 +4,13 @@
 
 The grader starts this worker in a new session, one per submission. JOB_DIR holds `job.json`
 (timeouts, memory cap, the cases to collect) and `submission.ipynb`, a copy of the learner's file.
-The worker runs the cells one by one in a kernel under `grade.kernel`'s limits. A cell that runs past
-its timeout, kills the kernel or runs out of memory (whose garbage would starve every later cell) is
-recorded and skipped, and the notebook is run again from the top
-in a fresh kernel (a few times at most), so one broken answer costs only its own points. Then the
-grader's collection step runs in the same kernel and writes `answers.json`. The worker writes
-`run.json` (what happened) and `executed.ipynb` (outputs trimmed) and kills everything it started.
+The worker runs the cells one by one in a kernel under `grade.kernel`'s limits, then the grader's
+collection step, one cell per exercise, each writing `answers/<exercise id>.json`. A cell that runs
+past its timeout, kills the kernel or runs out of memory (whose garbage would starve every later
+cell), or an answer that hangs when the grader calls it, is recorded and skipped, and the notebook
+is run again from the top in a fresh kernel (a few times at most), so one broken answer costs only
+its own points. The worker writes `run.json` (what was skipped and why) and `executed.ipynb`
+(outputs trimmed) and kills everything it started.
 The worker never scores: it only reports what the kernel produced.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -55,53 +57,68 @@ def collection_source(answers: Path, spec: dict) -> str:
     )
 
 
-def run_once(nb, job: Path, config: dict, skip: dict, deadline: float) -> tuple[int | None, str, bool]:
-    """Run the notebook once, skipping cells in `skip`; return (bad cell or None, why, collected)."""
+def run_once(nb, job: Path, config: dict, skip: dict, deadline: float, failed: dict) -> tuple[str | None, str]:
+    """Run the notebook once, then collect each exercise's answers, skipping what is in `skip`.
+
+    Returns (None, "") when done, or (what to skip next time, why): a cell's index, or
+    "collect:<exercise id>" when calling that answer hung or killed the kernel. A collection cell
+    that ends in an error is noted in `failed`.
+    """
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=write_kernelspec(job, config["memory_mb"]))
     client = NotebookClient(
         nb, km=km, timeout=config["cell_timeout"], allow_errors=True, interrupt_on_timeout=False,
         shutdown_kernel="immediate", startup_timeout=60, record_timing=False,
         resources={"metadata": {"path": str(job / "run")}},
     )
-    answers = job / "answers.json"
-    answers.unlink(missing_ok=True)
+    answers = job / "answers"
+    shutil.rmtree(answers, ignore_errors=True)
+    answers.mkdir()
     pgid = None
     try:
         with client.setup_kernel():
             pgid = getattr(km.provisioner, "pgid", None) or getattr(km.provisioner, "pid", None)
             for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or str(index) in skip:
+                if cell.cell_type == "code" and str(index) not in skip:
+                    why = run_cell(client, cell, index, config, deadline)
+                    if why:
+                        return str(index), why
+            for exercise_id, cases in config["spec"].items():
+                if f"collect:{exercise_id}" in skip:
                     continue
-                left = deadline - time.monotonic()
-                if left < 1:
-                    return index, "the notebook ran past the wall-clock limit", False
-                client.timeout = max(1, int(min(config["cell_timeout"], left)))
+                source = collection_source(answers / f"{exercise_id}.json", {exercise_id: cases})
+                cell = nbformat.v4.new_code_cell(source)
+                nb.cells.append(cell)
                 try:
-                    client.execute_cell(cell, index)
-                except CellTimeoutError:
-                    return index, f"ran longer than {client.timeout} s", False
-                except DeadKernelError:
-                    return index, "stopped the kernel (exit, crash or memory cap)", False
-                if any(o.get("ename") == "MemoryError" for o in cell.outputs if o.get("output_type") == "error"):
-                    return index, f"ran out of memory (the cap is {config['memory_mb']} MB)", False
-            cell = nbformat.v4.new_code_cell(collection_source(answers, config["spec"]))
-            client.timeout = max(1, int(min(config["collect_timeout"], deadline - time.monotonic())))
-            nb.cells.append(cell)
-            try:
-                client.execute_cell(cell, len(nb.cells) - 1)
-            except (CellTimeoutError, DeadKernelError) as error:
-                return None, f"the grader's collection step failed ({type(error).__name__})", False
-            finally:
-                nb.cells.pop()
-            failed = [o for o in cell.outputs if o.get("output_type") == "error"]
-            if failed:
-                answers.unlink(missing_ok=True)
-                return None, f"the grader's collection step failed ({failed[0].get('ename', 'error')})", False
-            return None, "", answers.exists()
+                    why = run_cell(client, cell, len(nb.cells) - 1, config, deadline)
+                finally:
+                    nb.cells.pop()
+                if why:
+                    return f"collect:{exercise_id}", why
+                errors = [o.get("ename", "an error") for o in cell.outputs if o.get("output_type") == "error"]
+                if errors:
+                    failed[exercise_id] = f"the grader's collection step failed ({str(errors[0])[:80]})"
+            return None, ""
     finally:
         if pgid:
             kill_group(pgid)  # the kernel leads its own process group
         kill_descendants()  # and whatever it started in other groups
+
+
+def run_cell(client: NotebookClient, cell, index: int, config: dict, deadline: float) -> str:
+    """Execute one cell; return why it must be skipped next time, or "" if it may stay."""
+    left = deadline - time.monotonic()
+    if left < 1:
+        return "ran past the wall-clock limit of the notebook"
+    client.timeout = max(1, int(min(config["cell_timeout"], left)))
+    try:
+        client.execute_cell(cell, index)
+    except CellTimeoutError:
+        return f"ran longer than {client.timeout} s"
+    except DeadKernelError:
+        return "stopped the kernel (exit, crash or memory cap)"
+    if any(o.get("ename") == "MemoryError" for o in cell.outputs if o.get("output_type") == "error"):
+        return f"ran out of memory (the cap is {config['memory_mb']} MB)"
+    return ""
 
 
 def trim(nb) -> None:
@@ -129,20 +146,20 @@ def main(job: Path) -> int:
     deadline = time.monotonic() + config["wall_timeout"]
     source = nbformat.read(job / "submission.ipynb", as_version=4)
     skip: dict[str, str] = {}
-    report = {"skipped": skip, "collected": False, "problem": ""}
+    failed: dict[str, str] = {}
     nb = source
     for _ in range(ATTEMPTS):
         nb = nbformat.from_dict(json.loads(json.dumps(source)))
-        bad, why, collected = run_once(nb, job, config, skip, deadline)
-        report["collected"], report["problem"] = collected, why
+        failed.clear()
+        bad, why = run_once(nb, job, config, skip, deadline, failed)
         if bad is None:
             break
-        skip[str(bad)] = why
+        skip[bad] = why
         if time.monotonic() > deadline:
             break
     trim(nb)
     (job / "executed.ipynb").write_text(json.dumps(nb))
-    (job / "run.json").write_text(json.dumps(report))
+    (job / "run.json").write_text(json.dumps({"skipped": skip, "failed": failed}))
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .judge import NOT_ATTEMPTED, Verdict, judge
+from .judge import Verdict, judge
 from .registry import NOTEBOOKS
 from .spec import MAX_DEPTH, Exercise
 
@@ -22,8 +22,21 @@ class Unreadable(ValueError):
     """The answers file is missing, too big or not what the collection step writes."""
 
 
-def load_answers(path: Path) -> dict:
-    """The answers file as {exercise id: [result, ...]}, or Unreadable."""
+def load_answers(folder: Path, exercise_ids) -> dict:
+    """{exercise id: results or the Unreadable error} from the files the collection step wrote."""
+    answers = {}
+    for exercise_id in exercise_ids:
+        try:
+            answers[exercise_id] = load_answer_file(folder / f"{exercise_id}.json")[exercise_id]
+        except Unreadable as error:
+            answers[exercise_id] = error
+        except KeyError:
+            answers[exercise_id] = Unreadable("the collected answers are for another exercise")
+    return answers
+
+
+def load_answer_file(path: Path) -> dict:
+    """One answers file as {exercise id: [result, ...]}, or Unreadable."""
     if not path.is_file():
         raise Unreadable("no answers were collected")
     if path.stat().st_size > MAX_ANSWER_BYTES:
@@ -69,15 +82,15 @@ def score_exercise(exercise: Exercise, cases: list[dict], results) -> Verdict:
                        f"{exercise.id}: the answer could not be compared ({type(error).__name__})")
 
 
-def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict | None, why: str = "") -> list[Verdict]:
-    """A verdict for every exercise of `notebook`; with no answers, each loses its points for `why`."""
+def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict, why: dict) -> list[Verdict]:
+    """A verdict for every exercise of `notebook`; an exercise without answers loses its points for
+    `why[exercise id]` (or the reason its answers could not be read)."""
     verdicts = []
     for exercise in NOTEBOOKS[notebook]:
-        if answers is None:
-            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, "not graded", f"{exercise.id}: {why}"))
-        elif exercise.id not in answers:
-            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, NOT_ATTEMPTED,
-                                    f"{exercise.id}: {NOT_ATTEMPTED}: no answer was collected"))
+        results = answers.get(exercise.id, Unreadable("no answers were collected"))
+        if isinstance(results, Unreadable):
+            reason = why.get(exercise.id) or str(results)
+            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, "not collected", f"{exercise.id}: {reason}"))
         else:
-            verdicts.append(score_exercise(exercise, cases[exercise.id], answers[exercise.id]))
+            verdicts.append(score_exercise(exercise, cases[exercise.id], results))
     return verdicts

@@ -99,12 +99,14 @@ def cases(token: str) -> list[Case]:
         Case("rigged_objects", with_answer(partly(), "rnn_step", RIGGED), 25, "got Rigged"),
         Case("tensor_subclass", with_answer(partly(), "rnn_step", SUBCLASS), 25, "got Liar"),
         Case("hidden_tracebacks", insert_after(wrong_step, "rnn_step", HIDE_TRACEBACKS), 60, "rnn_step"),
-        Case("input_transformer", append(wrong_step, FORGE_TRANSFORMER), 0, "collection step failed"),
+        Case("input_transformer", append(wrong_step, FORGE_TRANSFORMER), 0, "collection step failed (SystemExit)"),
         Case("os_exit", insert_after(partly(), "rnn_step", "import os\nos._exit(0)"), 65, "stopped the kernel"),
         Case("sigint_ignored_loop", insert_after(partly(), "rnn_step", ENDLESS), 65, "ran longer than"),
         Case("children_left_running", insert_after(partly(), "gradient_ratio", spawn), 65, "gradient_ratio"),
         Case("memory_bomb", insert_after(partly(), "rnn_step", "blocks = []\nwhile True:\n"
                                          "    blocks.append(bytearray(50_000_000))"), 65, "ran out of memory"),
+        Case("answer_hangs_when_called", with_answer(solution, "clip_by_global_norm", HANGS), 75,
+             "calling it ran longer than"),
         Case("not_json", b"\x00\x01 this is not a notebook", 0, "not a valid notebook"),
         Case("json_not_notebook", b'{"cells": "nope"}', 0, "not a valid notebook"),
     ]
@@ -152,6 +154,12 @@ FORGE_TRANSFORMER = '''def forge(lines):
         return ["raise SystemExit('the grader is not welcome here')\\n"]
     return lines
 get_ipython().input_transformers_cleanup.append(forge)'''
+
+HANGS = '''def clip_by_global_norm(grads, max_norm):
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        pass'''
 
 ENDLESS = '''import signal
 signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -2,6 +2,7 @@
 
     python benchmarks/lstm_speed.py            # the full grid (a few minutes on 2 cores)
     python benchmarks/lstm_speed.py --quick    # a smaller grid with fewer repeats (well under a minute)
+    python benchmarks/lstm_speed.py --threads 1 --clock cpu   # steadiest on a shared machine
 
 Models: `lstm_course.layers.LSTM` (one `lstm_step` per time step, autograd records every op),
 `lstm_course.fast.FastLSTM` (hoisted input projection, fused gates, hand-written backward) and
@@ -12,6 +13,9 @@ Models: `lstm_course.layers.LSTM` (one `lstm_step` per time step, autograd recor
 Timings are interleaved (every repeat times each model once, in turn) and the median over repeats
 is reported, so a slow spell on a shared machine hits all models alike instead of one. Expect a
 few percent of noise between runs on a quiet machine, and more when other work shares the CPU.
+With `--threads 1 --clock cpu` each run is timed by the CPU time of the one thread doing the work
+(`time.thread_time`), which time spent waiting for a core shared with other programs does not
+inflate; on an idle machine it equals the wall-clock time.
 
 The memory table counts the bytes autograd keeps for the backward pass (tensors saved by the
 forward pass, each storage once, found with `torch.autograd.graph.saved_tensors_hooks`): it should
@@ -59,7 +63,10 @@ def infer_step(model, x):
         return model(x)
 
 
-def time_interleaved(fns, repeats, warmup=2):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+
+
+def time_interleaved(fns, repeats, clock=time.perf_counter, warmup=2):
     """Median seconds of each function, timing them in turn within every repeat."""
     for _ in range(warmup):
         for fn in fns.values():
@@ -67,40 +74,45 @@ def time_interleaved(fns, repeats, warmup=2):
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start = clock()
             fn()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def measure(T, B, H, repeats, generator):
+def measure(T, B, H, repeats, generator, clock):
     """Median milliseconds of every model in both modes at one size."""
     models = build_models(H)
     x = torch.randn(T, B, INPUT_SIZE, generator=generator)  # (T, B, I)
     result = {}
     for mode, step in (("train", train_step), ("infer", infer_step)):
         fns = {name: partial(step, model, x) for name, model in models.items()}
-        for name, seconds in time_interleaved(fns, repeats).items():
+        for name, seconds in time_interleaved(fns, repeats, clock).items():
             result[mode, name] = seconds * 1e3
     return result
 
 
-def matmul_floor(T, B, H, repeats, generator):
-    """Median ms of T recurrent multiplies (B, H) x (H, 4H) alone, against nn.LSTM's whole inference.
+def matmul_floor(T, B, H, repeats, generator, clock):
+    """Median ms of the multiplies of one layer's inference alone, against nn.LSTM's whole inference.
 
-    No loop that calls torch.mm once per step can beat this, whatever else it fuses.
+    The multiplies are the hoisted input projection (T·B, I) x (I, 4H) and T recurrent
+    (B, H) x (H, 4H) ones, issued through torch.mm as FastLSTM does: no loop built on them can be
+    faster than they are, however well it fuses the rest.
     """
     model = build_models(H)["nn"]
     x = torch.randn(T, B, INPUT_SIZE, generator=generator)  # (T, B, I)
     h = torch.randn(B, H, generator=generator)  # (B, H)
-    w_hh_t = model.weight_hh_l0.detach().t()  # (H, 4H)
+    w_ih_t, w_hh_t = model.weight_ih_l0.detach().t(), model.weight_hh_l0.detach().t()  # (I, 4H), (H, 4H)
 
-    def multiplies():
+    def hoisted():
+        torch.mm(x.view(T * B, INPUT_SIZE), w_ih_t)  # (T·B, 4H)
+
+    def recurrent():
         for _ in range(T):
             torch.mm(h, w_hh_t)  # (B, 4H)
 
-    ms = time_interleaved({"mm": multiplies, "nn": partial(infer_step, model, x)}, repeats)
-    return ms["mm"] * 1e3, ms["nn"] * 1e3
+    fns = {"hoisted": hoisted, "recurrent": recurrent, "nn": partial(infer_step, model, x)}
+    return {name: seconds * 1e3 for name, seconds in time_interleaved(fns, repeats, clock).items()}
 
 
 def saved_bytes(model, x):
@@ -142,7 +154,7 @@ def print_speed_table(rows):
                   f"{ms[0] / ms[2]:11.2f} {ms[1] / ms[2]:8.2f}")
 
 
-def print_growth_table(lengths, B, H, repeats, generator):
+def print_growth_table(lengths, B, H, repeats, generator, clock):
     """Time of a training step and bytes saved for backward against T: both should be linear in T."""
     models = build_models(H)
     header = f"{'T':>4} | " + " ".join(f"{name + ' ms':>12}" for name in MODELS) + " | " + " ".join(
@@ -152,7 +164,7 @@ def print_growth_table(lengths, B, H, repeats, generator):
     for T in lengths:
         x = torch.randn(T, B, INPUT_SIZE, generator=generator)  # (T, B, I)
         fns = {name: partial(train_step, model, x) for name, model in models.items()}
-        ms = time_interleaved(fns, repeats)
+        ms = time_interleaved(fns, repeats, clock)
         mb = {name: saved_bytes(model, x) / 2**20 for name, model in models.items()}
         print(f"{T:>4} | " + " ".join(f"{ms[name] * 1e3:12.2f}" for name in MODELS) + " | "
               + " ".join(f"{mb[name]:12.2f}" for name in MODELS) + f" | {mb['fast'] * 1024 / T:12.1f}")
@@ -163,27 +175,34 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a smaller grid and fewer repeats")
     parser.add_argument("--repeats", type=int, help="timed repeats per model (default 7, or 5 with --quick)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
+    parser.add_argument("--clock", choices=CLOCKS, default="wall",
+                        help="wall: elapsed time; cpu: CPU time of the working thread (needs --threads 1)")
     args = parser.parse_args(argv)
+    if args.clock == "cpu" and args.threads != 1:
+        parser.error("--clock cpu times one thread, so it needs --threads 1")
+    clock = CLOCKS[args.clock]
     repeats = args.repeats or (5 if args.quick else 7)
     torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} threads, "
-          f"float32, I={INPUT_SIZE}, median of {repeats} interleaved repeats")
+          f"float32, I={INPUT_SIZE}, {args.clock} clock, median of {repeats} interleaved repeats")
     print("train = forward + gradients of output.sum(); infer = forward under inference_mode\n")
     rows = []
     for T, B, H in grid(args.quick):
-        rows.append(((T, B, H), measure(T, B, H, repeats, generator)))
+        rows.append(((T, B, H), measure(T, B, H, repeats, generator, clock)))
     print_speed_table(rows)
     target = dict(rows)[TARGET["T"], TARGET["B"], TARGET["H"]]
     print(f"\nAt the target size T={TARGET['T']}, B={TARGET['B']}, I={INPUT_SIZE}, H={TARGET['H']}: "
           f"FastLSTM / nn.LSTM = {target['train', 'fast'] / target['train', 'nn']:.2f} (train), "
           f"{target['infer', 'fast'] / target['infer', 'nn']:.2f} (infer); target <= 1.5")
-    floor, nn_ms = matmul_floor(TARGET["T"], TARGET["B"], TARGET["H"], repeats, generator)
-    print(f"The {TARGET['T']} recurrent torch.mm calls alone take {floor:.2f} ms = {floor / nn_ms:.2f} x "
-          f"nn.LSTM's whole inference ({nn_ms:.2f} ms): the floor for any loop of per-step multiplies")
+    floor = matmul_floor(TARGET["T"], TARGET["B"], TARGET["H"], repeats, generator, clock)
+    print(f"Its multiplies alone, through torch.mm: the hoisted input projection {floor['hoisted']:.2f} ms + "
+          f"{TARGET['T']} recurrent ones {floor['recurrent']:.2f} ms = "
+          f"{(floor['hoisted'] + floor['recurrent']) / floor['nn']:.2f} x nn.LSTM's whole inference "
+          f"({floor['nn']:.2f} ms):\nthe floor for a loop of torch.mm calls, whatever it fuses")
     lengths = (25, 50, 100) if args.quick else (25, 50, 100, 200, 400)
     print(f"\nGrowth with T (train, B={TARGET['B']}, H={TARGET['H']}): time and bytes saved for backward")
-    print_growth_table(lengths, TARGET["B"], TARGET["H"], repeats, generator)
+    print_growth_table(lengths, TARGET["B"], TARGET["H"], repeats, generator, clock)
     return 0
 
 

@@ -12,8 +12,8 @@ and swaps only how one layer runs in one direction:
 2. **Fused gates.** Per step there is one recurrent multiply h_{t-1} W_hhᵀ of shape (B, H) x (H, 4H),
    added in place into the hoisted buffer, then one sigmoid over all four gate blocks.
    tanh(z) = 2σ(2z) - 1, and the g rows of the weights are doubled once per call, so the
-   candidate g needs no separate tanh; tanh(c_t) is computed the same way (on the CPUs we
-   measured, PyTorch's tanh costs several times its sigmoid).
+   candidate g needs no separate tanh; tanh(c_t) is computed the same way (on the CPU this was
+   measured on, PyTorch's tanh of a (B, H) tensor took several times as long as its sigmoid).
 3. **Preallocated outputs.** Each step writes h_t, c_t and the gates into buffers allocated once,
    so the loop allocates nothing.
 4. **A hand-derived backward pass through time** (`LSTMLayerFunction`): instead of autograd
@@ -87,7 +87,7 @@ class LSTMLayerFunction(torch.autograd.Function):
             gates = torch.mm(x_flat, w_ih.t())  # (T·B, 4H) all input projections at once
         else:
             gates = torch.addmm(_double_g_rows(bias_ih + bias_hh, H), x_flat, w_ih.t())  # (T·B, 4H)
-        gates = gates.view(T, B, 4 * H)  # becomes the activations i|f|g|o, step by step
+        gates = gates.view(T, B, 4 * H)  # becomes the activations i|f|σ(2z_g)|o, step by step
         output = input.new_empty(T, B, H)  # h_t
         cells = input.new_empty(T, B, H)  # c_t
         tanh_cells = input.new_empty(T, B, H)  # tanh(c_t), kept for the backward pass
@@ -96,10 +96,9 @@ class LSTMLayerFunction(torch.autograd.Function):
         gate_steps, h_steps, c_steps, tanh_steps = (x.unbind(0) for x in (gates, output, cells, tanh_cells))
         for t in range(T - 1, -1, -1) if reverse else range(T):
             z = gate_steps[t].addmm_(h, w_hh_t)  # (B, 4H) pre-activations z_i|z_f|2z_g|z_o
-            z.sigmoid_()  # (B, 4H) i|f|σ(2z_g)|o
-            i, f, g, o = z.chunk(4, dim=1)  # 4 x (B, H) views
-            g.mul_(2).sub_(1)  # (B, H) g = tanh(z_g)
-            c = torch.mul(f, c, out=c_steps[t]).addcmul_(i, g)  # (B, H) c_t = f c_{t-1} + i g
+            z.sigmoid_()  # (B, 4H) i|f|s|o with s = σ(2z_g), so g = tanh(z_g) = 2s - 1
+            i, f, s, o = z.chunk(4, dim=1)  # 4 x (B, H) views
+            c = torch.mul(f, c, out=c_steps[t]).addcmul_(i, s, value=2).sub_(i)  # (B, H) c_t = f c_{t-1} + i g
             tanh_c = torch.mul(c, 2, out=tanh_steps[t]).sigmoid_().mul_(2).sub_(1)  # (B, H) tanh(c_t) = 2σ(2c_t) - 1
             h = torch.mul(o, tanh_c, out=h_steps[t])  # (B, H) h_t = o tanh(c_t)
         ctx.reverse = reverse
@@ -113,7 +112,8 @@ class LSTMLayerFunction(torch.autograd.Function):
         input, h_0, c_0, weight_ih, weight_hh, gates, output, cells, tanh_cells = ctx.saved_tensors
         T, B, I = input.shape
         H = weight_hh.shape[1]
-        i, f, g, o = gates.chunk(4, dim=2)  # 4 x (T, B, H)
+        i, f, s, o = gates.chunk(4, dim=2)  # 4 x (T, B, H), s = σ(2z_g)
+        g = 2 * s - 1  # (T, B, H) the candidate, tanh(z_g)
         # The states that entered each step: step t read c_{t-1} (c_{t+1} when reversed).
         if ctx.reverse:
             c_prev = torch.cat([cells[1:], c_0.unsqueeze(0)])  # (T, B, H)

@@ -60,7 +60,8 @@ class Progress:
     def summary(self) -> str:
         if not self.notebooks:
             return f"No exercise notebooks (NN_name.ipynb) in {self.folder}."
-        return f"{self.passed} of {self.total} exercises pass in {len(self.notebooks)} notebooks."
+        count = len(self.notebooks)
+        return f"{self.passed} of {self.total} exercises pass in {count} notebook{'s' if count != 1 else ''}."
 
     def __str__(self) -> str:
         lines = []

@@ -138,5 +138,5 @@ def test_pins_are_read_and_a_local_build_tag_meets_its_pin(tmp_path):
     (tmp_path / "pins.txt").write_text("# comment\nTorch==2.13.0\njupyterlab==4.6.6  # lab\n\n")
     pins = read_pins(tmp_path / "pins.txt")
     assert pins == {"torch": SpecifierSet("==2.13.0"), "jupyterlab": SpecifierSet("==4.6.6")}
-    assert version_problem("jupyterlab", SpecifierSet("==0.0.1")) .endswith("the course needs ==0.0.1")
+    assert version_problem("jupyterlab", SpecifierSet("==0.0.1")).endswith("the course needs ==0.0.1")
     assert version_problem("no-such-package-xyz", None) == "no-such-package-xyz is not installed"

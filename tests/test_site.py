@@ -181,7 +181,8 @@ def fake_course(root: Path, links: str) -> list[Path]:
         nbformat.v4.new_markdown_cell("# First\n\nWhy it matters, with $x_t$.\n\n**You will be able to**\n- do $a$;\n"
                                       "- do b.\n\n## 1. Part\n\n" + links + "\n\nNext: `02_second.ipynb`."),
         nbformat.v4.new_code_cell("app", execution_count=1, outputs=[widget_output(True), widget_output(False)]),
-        nbformat.v4.new_code_cell("quiz", execution_count=2, outputs=[widget_output(False, "Which gate keeps c?")]),
+        nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nquiz", execution_count=2,
+                                  outputs=[widget_output(False, "Which gate keeps c?")]),
     ])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Second\n\nMore.")])
     paths = [root / "notebooks" / "01_first.ipynb", root / "notebooks" / "02_second.ipynb"]
@@ -214,6 +215,7 @@ def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
     assert "VBox(children=" not in text
     assert text.count("course-widget-note") == 1  # the widget that had no figure and only its repr
     assert "Which gate keeps c?" in text  # a widget whose text says something keeps it
+    assert "NBVAL" not in text  # the test suite's markers are not for readers
     index = soup_of(tmp_path / "site" / "index.html")
     assert [li.get_text() for li in index.select("table ul li")] == ["do $a$", "do b"]  # math left to MathJax
     assert index.find("script", src="_static/mathjax/tex-svg-full.js")

@@ -60,7 +60,8 @@ def expected_slides(nb) -> int:
 
 def test_a_deck_cut_follows_the_metadata(tmp_path):
     cells = [("markdown", "# Title", "slide"), ("code", "setup = 1", "skip"), ("markdown", "## 1. Part", "slide"),
-             ("markdown", "first words", "-"), ("markdown", "**What to notice:** this", "fragment"),
+             ("markdown", "first words", "-"), ("code", "# NBVAL_CHECK_OUTPUT\nshown = 2", "-"),
+             ("markdown", "**What to notice:** this", "fragment"),
              ("markdown", "### A sub-part", "subslide"), ("markdown", "Say this aloud.", "notes"),
              ("markdown", "## Summary", "slide")]
     nb = nbformat.v4.new_notebook()
@@ -77,6 +78,7 @@ def test_a_deck_cut_follows_the_metadata(tmp_path):
     assert len(slides) == 3
     assert [len(s.find_all("section", recursive=False)) for s in slides] == [1, 2, 1]  # Part has a subslide
     assert "setup = 1" not in deck.read_text()
+    assert "shown" in slides[1].get_text() and "NBVAL" not in deck.read_text()
     assert "this" in slides[1].select_one(".fragment").get_text()
     assert slides[1].select_one("aside.notes").get_text().strip() == "Say this aloud."
 

@@ -66,6 +66,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ('<p class="course-widget-note">In JupyterLab an interactive widget appears here: '
                'run the notebook to use it.</p>')
 WIDGET_REPR = re.compile(r"^\w+\((children|value|description|layout|options)=")  # e.g. VBox(children=(...))
+NBVAL_MARKER = re.compile(r"^# NBVAL_\w+[ \t]*\n?", re.MULTILINE)
 MERMAID_FENCE = re.compile(r"^```mermaid\s*$", re.MULTILINE)
 
 # MathJax 3 reads the same delimiters the lessons use in JupyterLab.
@@ -223,11 +224,14 @@ def unexecuted_cells(nb) -> list[int]:
             if cell.cell_type == "code" and cell.source.strip() and cell.execution_count is None]
 
 
-def static_widgets(nb):
-    """A copy of `nb` in which every widget shows what it shows without a widget front end."""
+def for_reading(nb):
+    """A copy of `nb` for a page or a deck: widgets show what they show without a widget front end, and the
+    test suite's markers (`# NBVAL_CHECK_OUTPUT`) are left out of the code."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = NBVAL_MARKER.sub("", cell.source)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_VIEW in data:
@@ -310,7 +314,7 @@ def build_page(lesson: Lesson, prev: Lesson | None, nxt: Lesson | None, lessons:
                   for key, other in (("prev", prev), ("next", nxt)) if other is not None}
     resources = {"course": {**link, **neighbours, "mermaid": mermaid},
                  "metadata": {"name": lesson.title_text, "path": str(lesson.path.parent)}}
-    body, _ = exporter.from_notebook_node(static_widgets(nb), resources=resources)
+    body, _ = exporter.from_notebook_node(for_reading(nb), resources=resources)
     page.write_text(rewrite_links(body, lesson.path, page, lessons, out, root), encoding="utf-8")
     return mermaid
 

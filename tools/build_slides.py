@@ -38,8 +38,8 @@ from build_site import (  # noqa: E402
     copy_vendor_file,
     fetch_npm_package,
     folder_size,
+    for_reading,
     read_lesson,
-    static_widgets,
     unexecuted_cells,
 )
 
@@ -132,7 +132,7 @@ def build_deck(path: Path, out: Path, exporter: SlidesExporter) -> tuple[Path, b
     mermaid = any(MERMAID_FENCE.search(c.source) for c in nb.cells if c.cell_type == "markdown")
     title = read_lesson(path).title_text
     resources = {"course": {"static": "_static", "mermaid": mermaid}, "metadata": {"name": title}}
-    body, _ = exporter.from_notebook_node(static_widgets(nb), resources=resources)
+    body, _ = exporter.from_notebook_node(for_reading(nb), resources=resources)
     deck = out / f"{path.stem}.slides.html"
     deck.write_text(body, encoding="utf-8")
     return deck, mermaid

@@ -23,10 +23,15 @@ from .report import write_csv, write_reasons
 
 
 def submissions(paths: list[Path]) -> list[Path]:
-    """The files to grade: each file given, and every *.ipynb under each folder given."""
+    """The files to grade: each file given, and every *.ipynb under each folder given (except
+    Jupyter's checkpoints and the grader's own feedback notebooks)."""
     found = []
     for path in paths:
-        found += sorted(path.rglob("*.ipynb")) if path.is_dir() else [path]
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in p.parts and not p.name.endswith(".feedback.ipynb"))
+        else:
+            found.append(path)
     return list(dict.fromkeys(found))
 
 

@@ -81,7 +81,13 @@ class Batch:
         return results
 
     def grade_one(self, path: Path, job: Path) -> Result:
-        """Grade one submission; never raises for anything the submission does."""
+        """Grade one submission; whatever goes wrong is reported in its result, never raised."""
+        try:
+            return self._grade(path, job)
+        except Exception as error:  # a failure of the grader itself must not stop the batch either
+            return Result(str(path), "", problem=f"not graded: the grader failed ({type(error).__name__}: {error})")
+
+    def _grade(self, path: Path, job: Path) -> Result:
         name = str(path)
         try:
             submission = read(path)
@@ -90,8 +96,7 @@ class Batch:
         job.mkdir(parents=True)
         (job / "submission.ipynb").write_bytes(submission.data)
         config = {"spec": self.cases[submission.notebook], "cell_timeout": self.limits.cell_timeout,
-                  "wall_timeout": self.limits.timeout, "collect_timeout": self.limits.cell_timeout,
-                  "memory_mb": self.limits.memory_mb}
+                  "wall_timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb}
         (job / "job.json").write_text(json.dumps(config))
         problem = self._run_worker(job)
         report = _read_small_json(job / "run.json") or {}

@@ -96,9 +96,8 @@ def to_plain(value, _depth: int = 0, _count: list | None = None):
         raise BadAnswer("the answer is nested too deeply")
     kind = type(value)
     if kind is torch.Tensor or kind is nn.Parameter:
-        out = value.detach().to("cpu", torch.float64).tolist() if value.numel() <= MAX_ELEMENTS else None
         _add(count, value.numel())
-        return out
+        return value.detach().to("cpu", torch.float64).tolist()
     if kind is np.ndarray:
         _add(count, value.size)
         return np.asarray(value, dtype=np.float64).tolist()
@@ -124,10 +123,9 @@ def _add(count: list, n: int) -> None:
 def as_array(plain) -> np.ndarray:
     """Plain nested lists of numbers -> float64 array; BadAnswer if ragged or not numbers."""
     try:
-        array = np.array(plain, dtype=np.float64)
+        return np.array(plain, dtype=np.float64)
     except (TypeError, ValueError, OverflowError) as error:
         raise BadAnswer(f"not a rectangular array of numbers ({type(error).__name__})") from None
-    return array
 
 
 def compare(expected, got, atol: float, rtol: float, parts: tuple[str, ...] = ()) -> str | None:

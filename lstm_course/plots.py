@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator
 
 from .validation import shape_str
 
@@ -67,6 +67,8 @@ def plot_gradient_flow(curves: Mapping, relative: bool = True, title: str | None
             ax.semilogy(np.arange(len(y)), np.clip(y, 1e-300, None), style, color=color, label=name)
     ax.set_xlabel("lag T − 1 − t (steps back from the loss)")
     ax.set_ylabel("gradient norm" + (" / norm at lag 0" if relative else ""))
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))  # few labels: text is most of a redraw's cost
+    ax.yaxis.set_major_locator(LogLocator(numticks=7))
     ax.grid(True, which="major", alpha=0.3)
     if curves:
         ax.legend(fontsize="small")
@@ -132,7 +134,7 @@ def plot_states(c, h, title: str | None = None, marks: Mapping[str, float] | Non
     Returns:
         A Figure with two axes side by side: c_t (left) and h_t (right), time on x in steps.
     """
-    fig = _figure(figsize, left=0.1, bottom=0.15, top=0.85 if title else 0.92, wspace=0.3)
+    fig = _figure(figsize, left=0.1, bottom=0.15, top=0.85 if title else 0.92, wspace=0.4)
     ax_c, ax_h = fig.subplots(1, 2, sharex=True)
     for ax, values, name, symbol in ((ax_c, c, "cell state", "c_t"), (ax_h, h, "hidden state", "h_t")):
         a = _array(values)
@@ -144,7 +146,8 @@ def plot_states(c, h, title: str | None = None, marks: Mapping[str, float] | Non
         ax.set_xlabel("time step t")
         ax.set_ylabel(symbol)
         ax.set_title(f"{name} {symbol}", fontsize="small", loc="left")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # few labels: text is most of a redraw's cost
+        ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.axhline(0.0, color="0.7", lw=0.8)
         ax.grid(True, alpha=0.3)
     for k, (label, curve) in enumerate((extra or {}).items()):

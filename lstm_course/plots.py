@@ -242,7 +242,8 @@ def plot_learning_curves(curves: Mapping[str, Sequence[float]], baseline: float 
 
 
 def plot_token_predictions(words: Sequence[str], one_direction, two_direction, classes: Sequence[str],
-                           position: int | None = None, title: str | None = None, figsize=(8.0, 2.8)) -> Figure:
+                           position: int | None = None, title: str | None = None, annotate=None,
+                           figsize=(8.0, 2.8)) -> Figure:
     """Per-token class probabilities of a one-direction and a two-direction model, side by side.
 
     Args:
@@ -250,10 +251,11 @@ def plot_token_predictions(words: Sequence[str], one_direction, two_direction, c
         one_direction, two_direction: (T, C) probabilities (rows sum to 1) for each word.
         classes: the C class names.
         position: a word to highlight (e.g. the one being read), or None.
+        annotate: the word positions whose probabilities are written in their cells (None: every word).
 
     Returns:
         A Figure with two heatmap axes titled "one direction" and "two directions": words on x,
-        classes on y, each cell annotated with its probability.
+        classes on y, the cells of the annotated words labelled with their probability.
     """
     fig = _figure(figsize, left=0.12, bottom=0.3, top=0.82 if title else 0.9, wspace=0.05)
     axes = fig.subplots(1, 2, sharey=True)
@@ -264,7 +266,7 @@ def plot_token_predictions(words: Sequence[str], one_direction, two_direction, c
             raise ValueError(f"probabilities must have shape (T, C) = {shape_str((len(words), len(classes)))}, "
                              f"got {shape_str(p.shape)}")
         ax.imshow(p.T, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
-        for t in range(len(words)):
+        for t in range(len(words)) if annotate is None else sorted(set(annotate)):
             for k in range(len(classes)):
                 ax.text(t, k, f"{p[t, k]:.2f}", ha="center", va="center", fontsize=7,
                         color="white" if p[t, k] > 0.6 else "black")

@@ -87,6 +87,7 @@ class _App:
         self.data: dict = {}
         self.figure = None
         self.updates = 0
+        self._quiet = False
 
     def _watch(self, **controls):
         self.controls = controls
@@ -97,7 +98,8 @@ class _App:
             control.observe(self._on_change, names="value")
 
     def _on_change(self, change=None):
-        self.update()
+        if not self._quiet:
+            self.update()
 
     def _layout(self, rows, side_by_side=False):
         header = W.HTML(f"<b>{html.escape(self.title)}</b>")
@@ -487,7 +489,11 @@ class BidirectionalReader(_App):
     def _draw_sentence(self):
         text = BANK_VOCAB.decode(bank_task(1, "random", self._generator).tokens[0])
         if text not in self.sentence.options:
-            self.sentence.options = (*self.sentence.options, text)
+            self._quiet = True  # new options can move the value on their own: one redraw, for the new sentence
+            try:
+                self.sentence.options = (*self.sentence.options, text)
+            finally:
+                self._quiet = False
         self.sentence.value = text
 
     def compute(self):
@@ -500,7 +506,7 @@ class BidirectionalReader(_App):
         bank = words.index("bank")
         self.data = {"words": words, "position": t, "bank_position": bank, "one_direction": one,
                      "two_directions": two, "forward_read": words[: t + 1], "backward_read": words[t:]}
-        self.figure = plots.plot_token_predictions(words, one, two, TAG_CLASSES, position=t,
+        self.figure = plots.plot_token_predictions(words, one, two, TAG_CLASSES, position=t, annotate={t, bank},
                                                    title=f'reading "{words[t]}" (word {t})')
 
         def verdict(probs):

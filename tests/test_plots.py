@@ -130,6 +130,9 @@ def test_token_predictions_side_by_side_with_words_classes_and_values():
     np.testing.assert_allclose(right.get_images()[0].get_array(), two.numpy().T, rtol=1e-6)
     assert f"{one[5, 2]:.2f}" in [t.get_text() for t in left.texts]
     assert len(left.patches) == 1  # the highlighted word
+    only_two = plots.plot_token_predictions(words, one, two, ["other", "river", "money"], annotate={1, 5})
+    labels = [t.get_text() for t in only_two.axes[1].texts]
+    assert len(labels) == 2 * 3 and labels[3:] == [f"{two[5, k]:.2f}" for k in range(3)]
     with pytest.raises(ValueError, match=r"\(T, C\) = \(6, 3\), got \(6, 2\)"):
         plots.plot_token_predictions(words, one[:, :2], two, ["other", "river", "money"])
 

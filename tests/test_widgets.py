@@ -214,8 +214,9 @@ def test_reader_stepping_shows_what_each_direction_has_read(reader):
 
 
 def test_reader_random_sentence_button_adds_a_fresh_sentence(reader):
-    before, previous = list(reader.sentence.options), reader.sentence.value
+    before, previous, updates = list(reader.sentence.options), reader.sentence.value, reader.updates
     reader.new_sentence.click()
+    assert reader.updates == updates + 1  # one redraw, for the new sentence
     assert reader.sentence.value != previous and "bank" in reader.sentence.value.split()
     if reader.sentence.value not in before:
         assert list(reader.sentence.options) == [*before, reader.sentence.value]

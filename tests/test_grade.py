@@ -25,7 +25,7 @@ TOKEN = f"lstm-course-leftover-{os.getpid()}"
 
 def grade(paths, out: Path, jobs: int, *extra: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "lstm_course.grade", *map(str, paths), "--out", str(out), "--jobs", str(jobs),
-               "--seed", "7", "--cell-timeout", "10", "--timeout", "120", "--memory-mb", "1536", *extra]
+               "--seed", "7", "--cell-timeout", "15", "--timeout", "150", "--memory-mb", "1536", *extra]
     return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
 
 

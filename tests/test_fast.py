@@ -139,3 +139,12 @@ def test_bad_input_gets_the_layers_clear_errors():
         lstm(torch.randn(T, B, I), (torch.zeros(1, B + 1, H), torch.zeros(1, B + 1, H)))
     with pytest.raises(TypeError, match="dtype"):
         lstm(torch.randn(T, B, I, dtype=torch.float64))
+
+
+def test_single_time_step_matches_torch():
+    ours, theirs = make_pair(num_layers=2, bidirectional=True)
+    x = torch.randn(1, B, I, dtype=torch.float64)  # T = 1: the backward loop has one step and no neighbour
+    ours_results, ours_grads = run(ours, x, None)
+    theirs_results, theirs_grads = run(theirs, x, None)
+    for a, b in zip(ours_results + ours_grads, theirs_results + theirs_grads):
+        torch.testing.assert_close(a, b, **TOL)

@@ -158,7 +158,6 @@ class LSTMLayerFunction(torch.autograd.Function):
         return grad_input, dh, dc, grad_weight_ih, grad_weight_hh, grad_bias, grad_bias, None
 
 
-
 def lstm_layer(input, h_0, c_0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
     """One layer in one direction: `LSTMLayerFunction.apply` with keyword defaults.
 
@@ -187,6 +186,8 @@ class FastLSTM(LSTM):
     """
 
     def forward(self, input, hx=None):
+        # The layer loop of `layers._Stack.forward`, with `lstm_layer` where it calls `run_over_time`
+        # (layers has no per-direction hook to override yet).
         if isinstance(input, PackedSequence):
             return super().forward(input, hx)
         x, _, batched = self._check_input(input)  # (T, B, I)

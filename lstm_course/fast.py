@@ -30,9 +30,7 @@ Shape letters: B batch, T time, I input size, H hidden size, L layers, D directi
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
-from torch.nn.utils.rnn import PackedSequence
 
 from .layers import LSTM
 
@@ -185,30 +183,8 @@ class FastLSTM(LSTM):
         (torch.Size([7, 4, 10]), torch.Size([4, 4, 5]))
     """
 
-    def forward(self, input, hx=None):
-        # The layer loop of `layers._Stack.forward`, with `lstm_layer` where it calls `run_over_time`
-        # (layers has no per-direction hook to override yet).
-        if isinstance(input, PackedSequence):
-            return super().forward(input, hx)
-        x, _, batched = self._check_input(input)  # (T, B, I)
-        h_0, c_0 = self._initial_states(hx, x, batched)  # each (L*D, B, H)
-        h_n, c_n = [], []
-        layer_input = x  # (T, B, I) for the first layer, (T, B, D*H) after
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(self.num_directions):
-                k = layer * self.num_directions + direction
-                output, h, c = lstm_layer(layer_input, h_0[k], c_0[k], *self._weights(layer, direction),
-                                          reverse=direction == 1)
-                outputs.append(output)  # (T, B, H)
-                h_n.append(h)  # (B, H)
-                c_n.append(c)  # (B, H)
-            layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=2)  # (T, B, D*H)
-            if self.training and self.dropout > 0 and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, training=True)
-        output, h_n, c_n = layer_input, torch.stack(h_n), torch.stack(c_n)  # (T, B, D*H), (L*D, B, H) x 2
-        if not batched:
-            output, h_n, c_n = output.squeeze(1), h_n.squeeze(1), c_n.squeeze(1)  # (T, D*H), (L*D, H) x 2
-        elif self.batch_first:
-            output = output.transpose(0, 1)  # (B, T, D*H)
-        return output, (h_n, c_n)
+    def _run_direction(self, input, state, lengths, layer, direction):
+        if lengths is not None:  # a packed batch: sequences end at different steps
+            return super()._run_direction(input, state, lengths, layer, direction)
+        output, h, c = lstm_layer(input, *state, *self._weights(layer, direction), reverse=direction == 1)
+        return output, (h, c)  # (T, B, H), ((B, H), (B, H))

@@ -145,6 +145,14 @@ class _Stack(nn.Module):
         """One time step: (x_t (B, I), state tuple) -> new state tuple, h first."""
         raise NotImplementedError
 
+    def _run_direction(self, input, state, lengths, layer, direction):
+        """One layer in one direction over the whole sequence: the piece a faster variant swaps.
+
+        (T, B, I) input and a tuple of (B, H) states -> output (T, B, H) and the final state tuple.
+        """
+        step = partial(self._step, weights=self._weights(layer, direction))
+        return run_over_time(step, input, state, lengths, reverse=direction == 1)
+
     def _split_hx(self, hx):
         """The user's initial state as a tuple of tensors, one per entry of `state_names`."""
         return (hx,)
@@ -213,13 +221,12 @@ class _Stack(nn.Module):
             outputs = []
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
-                step = partial(self._step, weights=self._weights(layer, direction))
                 initial = tuple(s[k] for s in states)  # tuple of (B, H)
-                output, final = run_over_time(step, layer_input, initial, lengths, reverse=direction == 1)
+                output, final = self._run_direction(layer_input, initial, lengths, layer, direction)
                 outputs.append(output)  # (T, B, H)
                 for collected, s in zip(finals, final):
                     collected.append(s)  # (B, H)
-            layer_input = torch.cat(outputs, dim=2)  # (T, B, D*H), forward half first
+            layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=2)  # (T, B, D*H), forward first
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, training=True)
         output = layer_input  # (T, B, D*H) of the last layer

@@ -12,13 +12,24 @@ LINTED := $(wildcard lstm_course tests tools benchmarks)
 NOTEBOOK_DIRS := $(wildcard notebooks solutions)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help install lab test test-unit test-notebooks lint notebooks constraints clean
+SUBMISSIONS ?= submissions
+OUT ?= grades/grades.csv
+
+.PHONY: help install lab test test-unit test-notebooks test-browser lint notebooks exercises grade \
+	doctor slides site bench budget bench-grade constraints clean
 
 help:
-	@echo "make lab        start JupyterLab on the course (HOST=$(HOST) PORT=$(PORT))"
-	@echo "make test       install and run the whole test suite"
-	@echo "make notebooks  re-execute every lesson and solution notebook in place"
-	@echo "make lint       ruff over the package, tests and tools"
+	@echo "make lab          start JupyterLab on the course (HOST=$(HOST) PORT=$(PORT))"
+	@echo "make test         install and run the whole test suite"
+	@echo "make doctor       check that this machine is ready for a workshop"
+	@echo "make notebooks    re-execute every lesson and solution notebook in place"
+	@echo "make exercises    rebuild exercises/ from solutions/ (never overwrites a learner's edits)"
+	@echo "make grade        grade SUBMISSIONS=folder/ into OUT=grades/grades.csv"
+	@echo "make slides       offline reveal.js decks of the lessons in _build/slides"
+	@echo "make site         the static course site in _build/site"
+	@echo "make bench        LSTM speed table (BENCH_ARGS=--quick for a short run)"
+	@echo "make budget       seconds per notebook against the course's time budget"
+	@echo "make lint         ruff over the package, tests, tools and benchmarks"
 
 install: $(STAMP)
 
@@ -44,11 +55,39 @@ test-unit: $(STAMP)
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) $(NOTEBOOK_DIRS)
 
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests/test_browser.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
+
+exercises: $(STAMP)
+	$(BIN)/python -m lstm_course.exercises build
+
+grade: $(STAMP)
+	$(BIN)/python -m lstm_course.grade $(SUBMISSIONS) --out $(OUT) $(if $(GRADE_JOBS),--jobs $(GRADE_JOBS))
+
+doctor: $(STAMP)
+	$(BIN)/python -m lstm_course.doctor
+
+slides: $(STAMP)
+	$(BIN)/python tools/build_slides.py
+
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/lstm_speed.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/widget_latency.py
+
+budget: $(STAMP)
+	$(BIN)/python benchmarks/course_budget.py
+
+bench-grade: $(STAMP)
+	$(BIN)/python benchmarks/grade_batch.py
 
 constraints: $(STAMP)
 	@{ echo "# Exact pins for everything 'make lab' and 'make test' install (pip install -c constraints.txt)."; \
@@ -57,4 +96,4 @@ constraints: $(STAMP)
 	mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info _build

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..gradients import set_forget_bias
 from ..tasks import adding_problem
 from .lesson01 import randn
 from .spec import BadAnswer, Exercise, Wrong, as_array, tensor, to_plain
@@ -40,13 +41,7 @@ class AddingModel(nn.Module):
 
 def init_forget_bias(lstm, value):
     """Reference: set the forget block (rows H:2H) of bias_ih to value and of bias_hh to 0, everywhere."""
-    H = lstm.hidden_size
-    with torch.no_grad():
-        for name, parameter in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                parameter[H:2 * H] = value
-            elif name.startswith("bias_hh"):
-                parameter[H:2 * H] = 0.0
+    set_forget_bias(lstm, value)
 
 
 def _bias_names(config):

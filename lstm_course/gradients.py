@@ -66,6 +66,21 @@ class GradientFlow(NamedTuple):
         return GradientFlow(self.h / self.h[0], None if self.c is None else self.c / self.c[0])
 
 
+def per_step_factor(norms: torch.Tensor, near: int = 10, far: int = 50) -> float:
+    """The geometric-mean factor by which a gradient norm shrinks (< 1) or grows (> 1) per step of lag.
+
+    Measured between lags `near` and `far`, away from the loss, where the first steps' transients
+    have died out: (norms[far] / norms[near]) ** (1 / (far - near)). For a linear RNN this is the
+    spectral radius of W_hh; for an LSTM's c path it tracks the typical forget gate.
+
+    Args:
+        norms: (T,) gradient norms by lag, e.g. `gradient_flow(...).h`, with T > far.
+    """
+    if not 0 <= near < far < len(norms):
+        raise ValueError(f"need 0 <= near < far < T, got near={near}, far={far}, T={len(norms)}")
+    return (norms[far] / norms[near]).item() ** (1 / (far - near))
+
+
 def _sum_loss(h_last: torch.Tensor) -> torch.Tensor:
     return h_last.sum()
 

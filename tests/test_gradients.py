@@ -9,6 +9,7 @@ from lstm_course.gradients import (
     GradientFlow,
     gradient_flow,
     layer_cell,
+    per_step_factor,
     set_forget_bias,
     set_spectral_radius,
     spectral_radius,
@@ -269,3 +270,19 @@ def test_docstring_examples_are_true():
 
     result = doctest.testmod(gradients)
     assert result.attempted >= 5 and result.failed == 0, result
+
+
+@pytest.mark.parametrize("radius", [0.5, 1.0, 1.5])
+def test_per_step_factor_of_a_linear_rnn_is_the_spectral_radius(radius):
+    cell = nn.RNNCell(4, 16, dtype=D)
+    set_spectral_radius(cell, radius)
+    with torch.no_grad():
+        cell.bias_ih.zero_()
+        cell.bias_hh.zero_()
+    flow = gradient_flow(cell, torch.zeros(60, 8, 4, dtype=D))  # zero input, no bias: tanh' = 1 everywhere
+    assert per_step_factor(flow.h) == pytest.approx(radius, rel=0.15)
+
+
+def test_per_step_factor_rejects_lags_outside_the_sequence():
+    with pytest.raises(ValueError, match="far=50, T=20"):
+        per_step_factor(torch.ones(20))

@@ -4,9 +4,13 @@ Backpropagation through time multiplies one Jacobian per step. For a vanilla RNN
 
     ∂h_t/∂h_{t-1} = diag(1 - h_t²) W_hh,
 
-so after k steps the gradient has been multiplied by k such matrices: it shrinks roughly like
-ρ(W_hh)^k when the spectral radius ρ is below 1 (vanishing) and can grow like ρ^k above 1
-(exploding; tanh' ≤ 1 only ever makes it smaller). We *measure* this instead of asserting it:
+so after k steps the gradient has been multiplied by k such matrices. With tanh' = 1 the product
+is W_hh^k, whose norm behaves like ρ(W_hh)^k for large k (Gelfand's formula; a non-normal W_hh can
+first grow even when ρ < 1): it vanishes when the spectral radius ρ is below 1 and explodes above.
+Since 0 < tanh' ≤ 1, the norm of the product is at most ∏ max_j tanh'(a_{s,j}) · ‖W_hh‖^k, so a
+largest singular value ‖W_hh‖ < 1 is sufficient for vanishing and ‖W_hh‖ > 1 necessary for
+exploding (Pascanu, Mikolov & Bengio, 2013); tanh' lowers this bound, not necessarily the product
+itself. We *measure* the gradient instead of asserting it:
 `gradient_flow` unrolls a cell with autograd, puts a loss on the last step only, and returns the
 norm of the gradient at every earlier step.
 

@@ -65,6 +65,7 @@ notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
 
 exercises: $(STAMP)
+	$(BIN)/python -m lstm_course.exercises sync
 	$(BIN)/python -m lstm_course.exercises build
 
 grade: $(STAMP)

@@ -6,15 +6,16 @@ unfinished answer raises `ExerciseNotPassed` (an AssertionError, so nbgrader cou
 failed), which IPython shows as its one-line message instead of a traceback.
 
 While the autograder runs a submission, checks are skipped: it collects and scores the answers
-itself, outside the notebook, so a check cell's output never decides a grade.
+itself, outside the notebook, so a check cell's output never decides a grade. The exercises, their
+cases and hints live in `lstm_course.exercise_bank`; this module is only the learner's view of it.
 """
 
 from __future__ import annotations
 
 import os
 
-from .grade.judge import NOT_ATTEMPTED, judge, run_case
-from .grade.registry import EXERCISES
+from .exercise_bank.judge import Status, judge, run_case
+from .exercise_bank.registry import EXERCISES
 
 GRADING_ENV = "LSTM_COURSE_GRADING"
 SEED = 0  # the cases a learner sees; the autograder draws its own
@@ -41,6 +42,6 @@ def check(exercise_id: str, answer) -> None:
     if verdict.correct:
         print(f"✔ {verdict.message} ({exercise.points} points)")
         return
-    if verdict.status == NOT_ATTEMPTED:
+    if verdict.status is Status.NOT_ATTEMPTED:
         raise ExerciseNotPassed(verdict.message) from None
     raise ExerciseNotPassed(f"✘ {verdict.message}") from None

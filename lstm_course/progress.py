@@ -26,7 +26,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MARKS = {"correct": "✔", "partly correct": "◐", "wrong": "✘"}  # anything else: not attempted, not graded
+from .exercise_bank.judge import Status
+
+MARKS = {Status.CORRECT: "✔", Status.PARTLY_CORRECT: "◐", Status.WRONG: "✘"}  # anything else: "·"
 
 
 @dataclass
@@ -39,7 +41,7 @@ class NotebookProgress:
 
     @property
     def passed(self) -> int:
-        return sum(e["status"] == "correct" for e in self.exercises)
+        return sum(e["status"] == Status.CORRECT for e in self.exercises)
 
 
 @dataclass
@@ -97,7 +99,7 @@ def default_folder() -> Path:
 
 def exercise_notebooks(folder: Path) -> list[Path]:
     """The notebooks in `folder` that belong to a graded exercise (by their NN_ prefix or metadata)."""
-    from .grade.registry import notebook_for
+    from .exercise_bank.registry import notebook_for
 
     return [path for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")) if notebook_for(path.name[:3])]
 
@@ -117,7 +119,7 @@ def check_folder(folder: Path, jobs: int, timeout: float) -> Progress:
         results = batch.grade_all(paths, jobs) if paths else []
     notebooks = []
     for result in sorted(results, key=lambda r: r.submission):
-        exercises = [{"id": v.exercise, "status": v.status, "earned": v.earned, "points": v.points,
+        exercises = [{"id": v.exercise, "status": v.status.value, "earned": v.earned, "points": v.points,
                       "message": v.message.removeprefix(f"{v.exercise}: ")} for v in result.verdicts]
         notebooks.append(NotebookProgress(Path(result.submission).name, exercises, result.problem))
     return Progress(str(folder), notebooks)

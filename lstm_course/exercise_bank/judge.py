@@ -8,10 +8,30 @@ in the grader's own process, where the reference is computed afresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from .spec import BadAnswer, Exercise, compare, to_plain
 
-NOT_ATTEMPTED = "not attempted yet"
+
+class Status(str, Enum):
+    """The course's one vocabulary of outcomes, for a single case and for a whole exercise.
+
+    A case's result (written by the collection step as plain JSON) is OK, ERROR or NOT_ATTEMPTED.
+    An exercise's verdict is CORRECT, PARTLY_CORRECT, WRONG, NOT_ATTEMPTED (the stub is still there)
+    or NOT_COLLECTED (the grader could not get answers out of the notebook at all). The values are
+    the words learners read, and a member equals its value, so JSON carries the plain string.
+    """
+
+    OK = "ok"
+    ERROR = "error"
+    CORRECT = "correct"
+    PARTLY_CORRECT = "partly correct"
+    WRONG = "wrong"
+    NOT_ATTEMPTED = "not attempted"
+    NOT_COLLECTED = "not collected"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -21,12 +41,12 @@ class Verdict:
     exercise: str
     earned: float
     points: int
-    status: str  # "correct", "wrong", "partly correct" or NOT_ATTEMPTED
+    status: Status
     message: str
 
     @property
     def correct(self) -> bool:
-        return self.status == "correct"
+        return self.status is Status.CORRECT
 
 
 def run_case(exercise: Exercise, answer, case: dict) -> dict:
@@ -34,36 +54,36 @@ def run_case(exercise: Exercise, answer, case: dict) -> dict:
     try:
         result = exercise.call(answer, case)
     except NotImplementedError:
-        return {"status": "not attempted"}
+        return {"status": Status.NOT_ATTEMPTED.value}
     except Exception as error:  # the learner's code failed: report it, do not stop
-        return {"status": "error", "message": f"your code raised {type(error).__name__}: {error}"[:400]}
+        return {"status": Status.ERROR.value, "message": f"your code raised {type(error).__name__}: {error}"[:400]}
     try:
-        return {"status": "ok", "value": to_plain(result)}
+        return {"status": Status.OK.value, "value": to_plain(result)}
     except BadAnswer as error:
-        return {"status": "error", "message": str(error)}
+        return {"status": Status.ERROR.value, "message": str(error)}
     except Exception as error:  # a rigged object that fails while being read
-        return {"status": "error", "message": f"the result could not be read ({type(error).__name__})"}
+        return {"status": Status.ERROR.value, "message": f"the result could not be read ({type(error).__name__})"}
 
 
 def judge(exercise: Exercise, cases: list[dict], results: list[dict]) -> Verdict:
     """Compare the plain results of every case with the reference; the first failure explains itself."""
-    if any(r.get("status") == "not attempted" for r in results) or not results:
-        return Verdict(exercise.id, 0.0, exercise.points, NOT_ATTEMPTED,
-                       f"{exercise.id}: {NOT_ATTEMPTED}: replace `raise NotImplementedError()` in `{exercise.name}` "
-                       "with your code, run that cell, then this one.")
+    if any(r.get("status") == Status.NOT_ATTEMPTED for r in results) or not results:
+        return Verdict(exercise.id, 0.0, exercise.points, Status.NOT_ATTEMPTED,
+                       f"{exercise.id}: {Status.NOT_ATTEMPTED}: replace `raise NotImplementedError()` in "
+                       f"`{exercise.name}` with your code, run that cell, then this one.")
     if len(results) != len(cases):
         return _wrong(exercise, f"expected results for {len(cases)} cases, got {len(results)}")
     judged = ""
     for k, (case, result) in enumerate(zip(cases, results)):
         where = f"case {k + 1} of {len(cases)} ({case.get('about', '')})"
-        if result.get("status") != "ok":
+        if result.get("status") != Status.OK:
             return _wrong(exercise, f"{where}: {str(result.get('message', 'no result'))[:400]}")
         if exercise.grade is not None:
             fraction, message = exercise.grade(result["value"], case)
             judged = f" {message}"
             if fraction < 1:
                 earned = round(exercise.points * fraction, 2)
-                status = "partly correct" if fraction > 0 else "wrong"
+                status = Status.PARTLY_CORRECT if fraction > 0 else Status.WRONG
                 return Verdict(exercise.id, earned, exercise.points, status, f"{exercise.id}: {message}")
             continue
         expected = to_plain(exercise.call(exercise.reference, case))
@@ -73,7 +93,7 @@ def judge(exercise: Exercise, cases: list[dict], results: list[dict]) -> Verdict
             problem = str(error)
         if problem:
             return _wrong(exercise, f"{where}: {problem}{_hint(exercise, case, result['value'])}")
-    return Verdict(exercise.id, float(exercise.points), exercise.points, "correct",
+    return Verdict(exercise.id, float(exercise.points), exercise.points, Status.CORRECT,
                    f"{exercise.id}: correct on {_cases(len(cases))}.{judged}")
 
 
@@ -82,7 +102,7 @@ def _cases(n: int) -> str:
 
 
 def _wrong(exercise: Exercise, message: str) -> Verdict:
-    return Verdict(exercise.id, 0.0, exercise.points, "wrong", f"{exercise.id}: {message}")
+    return Verdict(exercise.id, 0.0, exercise.points, Status.WRONG, f"{exercise.id}: {message}")
 
 
 def _hint(exercise: Exercise, case: dict, got) -> str:

@@ -21,10 +21,7 @@ from torch import nn
 
 MAX_ELEMENTS = 200_000  # numbers one answer may hold; more is refused rather than read
 MAX_DEPTH = 8
-
-
-class NotAttempted(Exception):
-    """The learner's cell still raises NotImplementedError (or the name is not defined)."""
+POINTS_PER_NOTEBOOK = 100  # what the exercises of one notebook add up to
 
 
 class BadAnswer(ValueError):
@@ -47,7 +44,9 @@ class Exercise:
         id: unique name, also the CSV column and the check cell's `grade_id` suffix.
         notebook: the exercise notebook's stem, e.g. "03_building_an_lstm_cell".
         name: the global the learner defines (a function, or a trained module).
-        points: what the exercise is worth; a notebook's exercises add up to 100.
+        points: what the exercise is worth, stated here only; a notebook's exercises add up to
+            POINTS_PER_NOTEBOOK. The solutions' nbgrader metadata and the README table are
+            written from it (`make exercises`).
         cases: `rng -> list of cases`; a case is a dict of plain inputs (lists, numbers) plus "about",
             a few words that say what the case tests. The grader draws fresh cases from its own seed.
         call: `(answer, case) -> result`, run wherever the answer lives.
@@ -57,7 +56,9 @@ class Exercise:
         atol, rtol: tolerance of the comparison in float64.
         parts: names of the results when `call` returns several (e.g. ("h", "c")).
         grade: optional `(got_plain, case) -> (fraction, message)` for answers that are judged rather
-            than compared (a trained model evaluated on fresh data).
+            than compared (a trained model evaluated on fresh data; see `trained.TrainedModel`).
+        transcription: True for an exercise that translates equations the lesson shows into code;
+            such exercises are worth at most a third of their notebook.
     """
 
     id: str
@@ -73,6 +74,18 @@ class Exercise:
     parts: tuple[str, ...] = ()
     grade: Callable | None = None
     fixed_cases: tuple[dict, ...] = field(default=())
+
+    transcription: bool = False
+
+    @property
+    def answer_id(self) -> str:
+        """The nbgrader `grade_id` of the cell where the learner writes the answer."""
+        return f"answer_{self.id}"
+
+    @property
+    def check_id(self) -> str:
+        """The nbgrader `grade_id` of the check cell that carries the points."""
+        return f"check_{self.id}"
 
     def draw(self, seed: int) -> list[dict]:
         """The cases for one check or one grading batch: random ones, then the fixed edge cases."""

@@ -4,7 +4,7 @@ Modules, one job each: `submission` (read an untrusted file, decide which exerci
 (run it in a limited kernel, collect plain answers), `kernel` (the limits), `collect` (the step that
 runs in the kernel), `reaper` (leave no process behind), `score` (validate and judge in the grader),
 `report` (CSV, JSON, feedback notebooks), `batch` (parallel jobs). The exercises themselves live in
-`spec` (what an exercise is), `judge` (run and compare), `lesson01` ... `lesson06` and `registry`.
+`lstm_course.exercise_bank`, which the grader uses and which never imports the grader.
 
 Threat model. A submission is hostile code. The grader assumes it may: edit or delete check cells,
 redefine `check`, patch `lstm_course`, numpy or torch in its kernel, register input transformers, hide

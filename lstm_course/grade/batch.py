@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..exercise_bank.registry import NOTEBOOKS
 from . import reaper
-from .registry import NOTEBOOKS
 from .report import Result, write_feedback
 from .score import load_answers, score_notebook
 from .submission import NotANotebook, read

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from .judge import run_case
-from .registry import EXERCISES
+from ..exercise_bank.judge import Status, run_case
+from ..exercise_bank.registry import EXERCISES
 
 
 def collect(path: str, spec: str, namespace: dict) -> None:
@@ -20,7 +20,7 @@ def collect(path: str, spec: str, namespace: dict) -> None:
     for exercise_id, cases in json.loads(spec).items():
         exercise = EXERCISES[exercise_id]
         if exercise.name not in namespace:
-            answers[exercise_id] = [{"status": "not attempted"}]
+            answers[exercise_id] = [{"status": Status.NOT_ATTEMPTED.value}]
             continue
         answers[exercise_id] = [run_case(exercise, namespace[exercise.name], case) for case in cases]
     with open(path, "w", encoding="utf-8") as f:

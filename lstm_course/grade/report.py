@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from .judge import Verdict
-from .registry import NOTEBOOKS
+from ..exercise_bank.judge import Verdict
+from ..exercise_bank.registry import EXERCISES, NOTEBOOKS
 
 MAX_EXECUTED_BYTES = 64 << 20
 
@@ -85,13 +85,15 @@ def feedback_notebook(result: Result, executed: Path | None) -> nbformat.Noteboo
     lines += ["", "These verdicts come from the autograder, which ran your answers on its own inputs after the "
               "notebook; a check cell's own output below does not count."]
     cells = [new_markdown_cell("\n".join(lines))]
-    by_id = {v.exercise: v for v in result.verdicts}
+    by_check_id = {EXERCISES[v.exercise].check_id: v for v in result.verdicts}
     for cell in _executed_cells(executed):
         cells.append(cell)
-        for exercise_id, verdict in by_id.items():
-            if cell.get("cell_type") == "code" and f'check("{exercise_id}"' in str(cell.get("source", "")):
-                cells.append(new_markdown_cell(f"**Autograder:** {verdict.earned:g} / {verdict.points} points. "
-                                               f"{_cell_text(verdict.message)}"))
+        nbgrader = cell.get("metadata", {}).get("nbgrader")
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        verdict = by_check_id.get(grade_id) if isinstance(grade_id, str) else None
+        if verdict is not None:
+            cells.append(new_markdown_cell(f"**Autograder:** {verdict.earned:g} / {verdict.points} points. "
+                                           f"{_cell_text(verdict.message)}"))
     nb = new_notebook(cells=cells, metadata={"lstm_course": {"feedback_for": result.notebook}})
     return nb
 

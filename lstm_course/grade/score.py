@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .judge import Verdict, judge
-from .registry import NOTEBOOKS
-from .spec import MAX_DEPTH, Exercise
+from ..exercise_bank.judge import Status, Verdict, judge
+from ..exercise_bank.registry import NOTEBOOKS
+from ..exercise_bank.spec import MAX_DEPTH, Exercise
 
 MAX_ANSWER_BYTES = 32 << 20
-STATUSES = {"ok", "error", "not attempted"}
+CASE_STATUSES = {Status.OK, Status.ERROR, Status.NOT_ATTEMPTED}  # what the collection step may write
 
 
 class Unreadable(ValueError):
@@ -64,9 +64,9 @@ def _plain(value, depth: int = 0) -> bool:
 
 
 def valid_result(result) -> bool:
-    if type(result) is not dict or result.get("status") not in STATUSES:
+    if type(result) is not dict or type(result.get("status")) is not str or result["status"] not in CASE_STATUSES:
         return False
-    if result["status"] == "ok":
+    if result["status"] == Status.OK:
         return "value" in result and _plain(result["value"])
     return type(result.get("message", "")) is str
 
@@ -74,11 +74,12 @@ def valid_result(result) -> bool:
 def score_exercise(exercise: Exercise, cases: list[dict], results) -> Verdict:
     """Judge one exercise's collected results; anything malformed earns nothing."""
     if type(results) is not list or not all(valid_result(r) for r in results):
-        return Verdict(exercise.id, 0.0, exercise.points, "wrong", f"{exercise.id}: the collected answer is malformed")
+        return Verdict(exercise.id, 0.0, exercise.points, Status.WRONG,
+                       f"{exercise.id}: the collected answer is malformed")
     try:
         return judge(exercise, cases, results)
     except Exception as error:  # numbers that cannot even be compared (e.g. a ragged dict) earn nothing
-        return Verdict(exercise.id, 0.0, exercise.points, "wrong",
+        return Verdict(exercise.id, 0.0, exercise.points, Status.WRONG,
                        f"{exercise.id}: the answer could not be compared ({type(error).__name__})")
 
 
@@ -90,7 +91,8 @@ def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict, w
         results = answers.get(exercise.id, Unreadable("no answers were collected"))
         if isinstance(results, Unreadable):
             reason = why.get(exercise.id) or str(results)
-            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, "not collected", f"{exercise.id}: {reason}"))
+            verdicts.append(Verdict(exercise.id, 0.0, exercise.points, Status.NOT_COLLECTED,
+                                    f"{exercise.id}: {reason}"))
         else:
             verdicts.append(score_exercise(exercise, cases[exercise.id], results))
     return verdicts

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from .registry import notebook_for
+from ..exercise_bank.registry import notebook_for
 
 MAX_BYTES = 20 << 20  # a submission larger than this is refused unread
 

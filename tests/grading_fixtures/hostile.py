@@ -88,10 +88,10 @@ def cases(token: str) -> list[Case]:
              f"subprocess.Popen([sys.executable, '-c', 'import os, time; os.fork() or time.sleep(300)', '{token}'])")
     return [
         Case("solution", solution, 100, ""),
-        Case("unfilled", exercise, 0, "not attempted yet"),
+        Case("unfilled", exercise, 0, "not attempted"),
         Case("partly_correct", partly(), 65, "the ratio is upside down"),
         Case("check_cells_deleted", no_checks, 65, "gradient_ratio"),
-        Case("check_cells_edited", edited_checks, 0, "not attempted yet"),
+        Case("check_cells_edited", edited_checks, 0, "not attempted"),
         Case("check_redefined", insert_after(wrong_step, "rnn_step", "def check(*args, **kwargs):\n"
                                              "    print('✔ correct (100 points)')"), 60, "did you forget the tanh?"),
         Case("patched_lstm_course", insert_after(wrong_step, "rnn_step", PATCH_COURSE), 0, "expected shape"),
@@ -113,9 +113,9 @@ def cases(token: str) -> list[Case]:
 
 
 PATCH_COURSE = '''import json
-import lstm_course.checks, lstm_course.grade.judge, lstm_course.grade.spec, lstm_course.grade.collect
-lstm_course.grade.spec.compare = lambda *args, **kwargs: None
-lstm_course.grade.judge.judge = lambda *args, **kwargs: None
+import lstm_course.checks, lstm_course.exercise_bank.judge, lstm_course.exercise_bank.spec, lstm_course.grade.collect
+lstm_course.exercise_bank.spec.compare = lambda *args, **kwargs: None
+lstm_course.exercise_bank.judge.judge = lambda *args, **kwargs: None
 def collect(path, spec, namespace):
     answers = {k: [{"status": "ok", "value": 0.0} for _ in cases] for k, cases in json.loads(spec).items()}
     json.dump({"answers": answers}, open(path, "w"))

@@ -280,3 +280,48 @@ def plot_token_predictions(words: Sequence[str], one_direction, two_direction, c
     if title:
         fig.suptitle(title, fontsize="medium")
     return fig
+
+
+def plot_forecasts(dates, truth, forecasts: Mapping, title: str | None = None, unit: str = "ppm",
+                   figsize=(7.2, 4.6)) -> Figure:
+    """Forecasts against the truth (top) and each forecast's error (bottom), over the same months.
+
+    On a series that climbs by 100 ppm, forecasts within 1 ppm of the truth hide behind its line,
+    so the bottom panel draws forecast − truth, where the methods can be told apart.
+
+    Args:
+        dates: (N,) time of each month (e.g. the fractional year).
+        truth: (N,) the observed values.
+        forecasts: label -> (N,) forecast of the same months.
+        unit: the values' unit, for the axis labels.
+
+    Returns:
+        A Figure with two axes sharing x: values, and errors with a zero line.
+
+    Raises:
+        ValueError: a forecast's length differs from the truth's, or dates and truth differ in length.
+    """
+    x, y = _array(dates), _array(truth)
+    if x.shape != y.shape or y.ndim != 1:
+        raise ValueError(f"dates and truth must both be (N,), got {shape_str(x.shape)} and {shape_str(y.shape)}")
+    fig = _figure(figsize, left=0.11, bottom=0.1, top=0.92 if title else 0.97, hspace=0.08)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    top.plot(x, y, color="black", lw=2.2, label="truth")
+    bottom.axhline(0.0, color="black", lw=1.2)
+    for k, (label, values) in enumerate(forecasts.items()):
+        p = _array(values)
+        if p.shape != y.shape:
+            raise ValueError(f"forecast {label!r} must have shape (N,) = {shape_str(y.shape)}, "
+                             f"got {shape_str(p.shape)}")
+        color = COLORS[k % len(COLORS)]
+        top.plot(x, p, color=color, lw=1, label=label)
+        bottom.plot(x, p - y, color=color, lw=1)
+    top.set_ylabel(f"value ({unit})")
+    bottom.set_ylabel(f"forecast − truth ({unit})")
+    bottom.set_xlabel("year")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+    top.legend(fontsize="small", ncol=2)
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    return fig

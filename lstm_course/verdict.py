@@ -4,7 +4,6 @@ A lesson that says "the gradient at lag 50 is below 1e-6" shows the number and c
 
     >>> claim("gradient norm at lag 50", 2.7e-07, "< 1e-6", 2.7e-07 < 1e-6)
     ✔ gradient norm at lag 50: 2.7e-07 (claim: < 1e-6)
-    2.7e-07
 
 When the claim is false the cell stops with `ClaimFailed`, whose message gives the expected and the got,
 so a lesson whose text no longer matches its numbers fails loudly when it is run (and in the notebook tests).
@@ -58,7 +57,7 @@ def _truth(ok) -> bool:
     raise TypeError(f"ok must be a bool (the outcome of the comparison); got {type(ok).__name__}: {ok!r}")
 
 
-def claim(name: str, value, expected: str, ok, digits: int = 3):
+def claim(name: str, value, expected: str, ok, digits: int = 3) -> None:
     """Print `✔ name: value (claim: expected)` when `ok`; raise `ClaimFailed` with expected and got when not.
 
     Args:
@@ -70,7 +69,7 @@ def claim(name: str, value, expected: str, ok, digits: int = 3):
             number of threads.
 
     Returns:
-        `value`, unchanged, so a cell can go on using it.
+        None, so a verdict at the end of a cell adds no echo of the value.
 
     Raises:
         TypeError: `name` or `expected` is not a string, or `ok` is not a bool.
@@ -82,4 +81,3 @@ def claim(name: str, value, expected: str, ok, digits: int = 3):
     if not _truth(ok):
         raise ClaimFailed(f"✘ {name}: expected {expected}, got {shown}")
     print(f"✔ {name}: {shown} (claim: {expected})")
-    return value

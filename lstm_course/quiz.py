@@ -11,8 +11,9 @@ Where no widget front end runs (an HTML export, a notebook read on a web page) i
 HTML in which the answer sits in a closed `<details>` block, and to plain text that keeps the
 answer hidden until `question.reveal()` is called.
 
-The questions themselves (`check`, `reveal`, the HTML) need nothing but the standard library; the
-widget views live in `widgets`, the package's only module that imports ipywidgets.
+The questions themselves (`check`, `reveal`, the HTML) need nothing but the standard library. Each
+question knows the view that shows it (`make_view`), in `widgets.quiz_views`, and imports it only
+when it is displayed; that module needs ipywidgets alone, so a quiz never loads torch or matplotlib.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ def _letters(n):
 class _Question:
     """Display plumbing shared by the question types."""
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from . import widgets  # the ipywidgets front end, only needed once a question is displayed
+    def make_view(self):
+        """The ipywidgets view of this question (a new one on every call)."""
+        raise NotImplementedError
 
-        self.view = widgets.quiz_view(self)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        self.view = self.make_view()
         bundle = self.view.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle["text/html"] = self.to_html()
         bundle["text/plain"] = str(self)
@@ -69,6 +72,12 @@ class MultipleChoice(_Question):
         self.options = list(options)
         self.answer = answer
         self.explanations = list(explanations)
+
+    def make_view(self):
+        """Buttons, one per option, with immediate feedback (`widgets.quiz_views.MultipleChoiceView`)."""
+        from .widgets.quiz_views import MultipleChoiceView  # ipywidgets, loaded once a question is shown
+
+        return MultipleChoiceView(self)
 
     def check(self, choice: int) -> Feedback:
         """The feedback for choosing option `choice` (an index)."""
@@ -126,6 +135,12 @@ class Matching(_Question):
         self.explanations = explanations
         self.choices = list(pairs.values())
         random.Random(seed).shuffle(self.choices)
+
+    def make_view(self):
+        """A dropdown per item and a Check button (`widgets.quiz_views.MatchingView`)."""
+        from .widgets.quiz_views import MatchingView  # ipywidgets, loaded once a question is shown
+
+        return MatchingView(self)
 
     def check(self, answers: Mapping[str, str]) -> dict[str, Feedback]:
         """Feedback for every left item, given `answers`: left item -> the chosen right item (or None)."""

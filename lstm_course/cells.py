@@ -1,15 +1,17 @@
 """One time step of a vanilla RNN, an LSTM and a GRU, written the way the equations read.
 
-Each cell has the same parameter names, shapes, gate order and initialisation as its
-`torch.nn` counterpart (`weight_ih (G·H, I)`, `weight_hh (G·H, H)`, `bias_ih`, `bias_hh`, with G
-gate blocks stacked in PyTorch's order), so `ours.load_state_dict(theirs.state_dict())` works in
-both directions and every result can be checked against PyTorch.
+Each cell has the same parameter names, shapes, gate order, initialisation and call signature
+(`forward(input, hx=None)`) as its `torch.nn` counterpart (`weight_ih (G·H, I)`,
+`weight_hh (G·H, H)`, `bias_ih`, `bias_hh`, with G gate blocks stacked in PyTorch's order), so
+`ours.load_state_dict(theirs.state_dict())` works in both directions, keyword calls such as
+`cell(input=x, hx=(h, c))` work, and every result can be checked against PyTorch.
 
 The maths lives in three plain functions, `rnn_step`, `lstm_step` and `gru_step`, which take the
 weights as arguments. The cell modules here and the multi-layer modules in `layers` both call
 them, so there is exactly one copy of each equation in the course.
 
-Shape letters: B batch, I input size, H hidden size.
+Notation: σ is the logistic sigmoid, ⊙ the element-wise product, W x a matrix-vector product.
+Shape letters: B batch, I input size, H hidden size, G gate blocks (1 RNN, 3 GRU, 4 LSTM).
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .validation import check_bool, check_positive_int, check_shape, check_tensor, shape_str
+from .validation import (
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_pair,
+    check_positive_int,
+    check_shape,
+    check_tensor,
+    shape_str,
+)
+
+NONLINEARITIES = ("tanh", "relu")
+"""The activations a vanilla RNN may use, as in `torch.nn.RNN`."""
 
 
 class LSTMGates(NamedTuple):
@@ -45,10 +59,9 @@ class GRUGates(NamedTuple):
 
 
 def rnn_step(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
-    r"""One step of a vanilla (Elman) RNN.
+    """One step of a vanilla (Elman) RNN:
 
-    .. math::
-        h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})
+        h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)   (or relu instead of tanh)
 
     Args:
         x: input x_t, (B, I). h: previous hidden state h_{t-1}, (B, H).
@@ -63,20 +76,17 @@ def rnn_step(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearit
 
 
 def lstm_step(x, h, c, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> LSTMGates:
-    r"""One step of an LSTM, with every intermediate value returned.
+    """One step of an LSTM, with every intermediate value returned.
 
     The cell state c is a conveyor belt: it is only scaled by the forget gate and added to by the
     input gate, so information (and gradient) can travel along it for many steps.
 
-    .. math::
-        \begin{array}{ll}
-        i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\
-        f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\
-        g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\
-        o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\
-        c_t = f_t \odot c_{t-1} + i_t \odot g_t \\
-        h_t = o_t \odot \tanh(c_t)
-        \end{array}
+        i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)      input gate
+        f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)      forget gate
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate
+        o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)      output gate
+        c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+        h_t = o_t ⊙ tanh(c_t)
 
     Args:
         x: input x_t, (B, I). h, c: previous states h_{t-1} and c_{t-1}, (B, H) each.
@@ -100,15 +110,12 @@ def lstm_step(x, h, c, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> LSTM
 
 
 def gru_step(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> GRUGates:
-    r"""One step of a GRU (Cho et al., 2014), as PyTorch defines it.
+    """One step of a GRU (Cho et al., 2014), as PyTorch defines it.
 
-    .. math::
-        \begin{array}{ll}
-        r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
-        z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
-        n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \\
-        h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}
-        \end{array}
+        r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)               reset gate
+        z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)               update gate
+        n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))    candidate
+        h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
 
     The reset gate multiplies the *recurrent* part of the candidate, bias included, which is why
     the input and hidden projections are kept apart here.
@@ -150,7 +157,7 @@ class _CellBase(nn.Module):
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.bias = check_bool("bias", bias)
-        factory = {"device": device, "dtype": dtype}
+        factory = {"device": device, "dtype": check_dtype("dtype", dtype)}
         gate_size = self.num_chunks * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(gate_size, input_size, **factory))  # (G·H, I)
         self.weight_hh = nn.Parameter(torch.empty(gate_size, hidden_size, **factory))  # (G·H, H)
@@ -210,31 +217,30 @@ def _unbatch(gates):
 
 
 class RNNCell(_CellBase):
-    r"""A vanilla RNN cell: :math:`h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`.
-
-    Drop-in equal of `torch.nn.RNNCell`.
+    """A vanilla RNN cell, drop-in equal of `torch.nn.RNNCell`; the equation is in `rnn_step`.
 
     Args:
         input_size: I. hidden_size: H. bias: use bias_ih and bias_hh.
-        nonlinearity: "tanh" (default) or "relu".
+        nonlinearity: "tanh" (default) or "relu". device, dtype: where and how to allocate the parameters.
 
-    Shapes:
-        x (B, I) or (I,); h (B, H) or (H,), zeros when None; returns h_t of the same layout.
+    Inputs: input, hx
+        input: (B, I), or (I,) for one unbatched sample. hx: h_{t-1}, (B, H) or (H,); zeros when None.
+
+    Outputs: h_t, (B, H) or (H,).
     """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
         return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity!r}"
 
-    def forward(self, x, h=None):
-        batched = self._check_input(x)
-        h = self._check_state("h", h, x, batched)
+    def forward(self, input, hx=None):
+        batched = self._check_input(input)
+        h = self._check_state("hx", hx, input, batched)
+        x = input
         if not batched:
             x, h = _batch(x, h)
         h = rnn_step(x, h, *self._params(), nonlinearity=self.nonlinearity)
@@ -242,16 +248,19 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    r"""A long short-term memory cell (Hochreiter & Schmidhuber, 1997, with a forget gate).
+    """A long short-term memory cell (Hochreiter & Schmidhuber, 1997, with the forget gate of Gers et al., 2000).
 
     Drop-in equal of `torch.nn.LSTMCell`; the equations are in `lstm_step`.
 
     Args:
         input_size: I. hidden_size: H. bias: use bias_ih and bias_hh.
+        device, dtype: where and how to allocate the parameters.
 
-    Shapes:
-        x (B, I) or (I,); state (h, c), each (B, H) or (H,), zeros when None.
-        `forward` returns (h_t, c_t); `gates` returns every gate as `LSTMGates(i, f, g, o, c, h)`.
+    Inputs: input, hx
+        input: (B, I), or (I,) for one unbatched sample.
+        hx: the pair (h_{t-1}, c_{t-1}), each (B, H) or (H,); zeros when None.
+
+    Outputs: (h_t, c_t), each (B, H) or (H,). `gates` returns every gate as `LSTMGates(i, f, g, o, c, h)`.
 
     Example:
         >>> cell = LSTMCell(3, 2)
@@ -262,48 +271,41 @@ class LSTMCell(_CellBase):
 
     num_chunks = 4
 
-    def gates(self, x, state=None) -> LSTMGates:
+    def gates(self, input, hx=None) -> LSTMGates:
         """One step, returning the gate activations as well as the new state (for plots and widgets)."""
-        batched = self._check_input(x)
-        if state is None:
-            state = (None, None)
-        elif not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise ValueError(
-                "state must be a tuple (h, c) of two tensors of shape (B, H), "
-                f"got {type(state).__name__}" + (f" of length {len(state)}" if isinstance(state, (tuple, list)) else "")
-            )
-        h = self._check_state("h", state[0], x, batched)
-        c = self._check_state("c", state[1], x, batched)
+        batched = self._check_input(input)
+        h, c = (None, None) if hx is None else check_pair("hx", hx, "h", "c")
+        h = self._check_state("h", h, input, batched)
+        c = self._check_state("c", c, input, batched)
+        x = input
         if not batched:
             x, h, c = _batch(x, h, c)
         step = lstm_step(x, h, c, *self._params())
         return step if batched else _unbatch(step)
 
-    def forward(self, x, state=None):
-        step = self.gates(x, state)
+    def forward(self, input, hx=None):
+        step = self.gates(input, hx)
         return step.h, step.c
 
 
 class GRUCell(_CellBase):
-    r"""A gated recurrent unit cell (Cho et al., 2014).
+    """A gated recurrent unit cell (Cho et al., 2014); drop-in equal of `torch.nn.GRUCell`.
 
-    Drop-in equal of `torch.nn.GRUCell`; the equations are in `gru_step`.
-
-    Shapes:
-        x (B, I) or (I,); h (B, H) or (H,), zeros when None. `forward` returns h_t;
-        `gates` returns `GRUGates(r, z, n, h)`.
+    The equations are in `gru_step`. Arguments, inputs and outputs are those of `RNNCell`
+    (without `nonlinearity`); `gates` returns `GRUGates(r, z, n, h)`.
     """
 
     num_chunks = 3
 
-    def gates(self, x, h=None) -> GRUGates:
+    def gates(self, input, hx=None) -> GRUGates:
         """One step, returning the gate activations as well as the new state."""
-        batched = self._check_input(x)
-        h = self._check_state("h", h, x, batched)
+        batched = self._check_input(input)
+        h = self._check_state("hx", hx, input, batched)
+        x = input
         if not batched:
             x, h = _batch(x, h)
         step = gru_step(x, h, *self._params())
         return step if batched else _unbatch(step)
 
-    def forward(self, x, h=None):
-        return self.gates(x, h).h
+    def forward(self, input, hx=None):
+        return self.gates(input, hx).h

@@ -43,23 +43,21 @@ def _double_g_rows(tensor, H):
 
 
 class LSTMLayerFunction(torch.autograd.Function):
-    r"""One LSTM layer in one direction over a whole sequence, with a hand-written backward pass.
+    """One LSTM layer in one direction over a whole sequence, with a hand-written backward pass.
 
-    Forward, for t = 0..T-1 (or T-1..0 when `reverse`), with z_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh
-    split in blocks i|f|g|o:
+    Forward, for t = 0 .. T-1 (or T-1 .. 0 when `reverse`), with
+    z_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh split in blocks i|f|g|o:
 
-    .. math::
-        i, f, o = σ(z_i), σ(z_f), σ(z_o);\quad g = \tanh(z_g);\quad
-        c_t = f ⊙ c_{t-1} + i ⊙ g;\quad h_t = o ⊙ \tanh(c_t)
+        i, f, o = σ(z_i), σ(z_f), σ(z_o)     g = tanh(z_g)
+        c_t = f ⊙ c_{t-1} + i ⊙ g            h_t = o ⊙ tanh(c_t)
 
     Backward through time, from the last step processed to the first, with δh_t = ∂L/∂h_t
     (from the output at t plus from step t+1) and δc_t likewise:
 
-    .. math::
-        δc_t \mathrel{+}= δh_t ⊙ o ⊙ (1 - \tanh^2 c_t) \\
-        δz_i = δc_t ⊙ g ⊙ i(1-i),\ δz_f = δc_t ⊙ c_{t-1} ⊙ f(1-f),\
-        δz_g = δc_t ⊙ i ⊙ (1-g^2),\ δz_o = δh_t ⊙ \tanh(c_t) ⊙ o(1-o) \\
-        δc_{t-1} = δc_t ⊙ f,\quad δh_{t-1} = δz_t W_{hh} + ∂L/∂\text{output}_{t-1}
+        δc_t += δh_t ⊙ o ⊙ (1 - tanh²(c_t))
+        δz_i = δc_t ⊙ g ⊙ i(1 - i)           δz_f = δc_t ⊙ c_{t-1} ⊙ f(1 - f)
+        δz_g = δc_t ⊙ i ⊙ (1 - g²)           δz_o = δh_t ⊙ tanh(c_t) ⊙ o(1 - o)
+        δc_{t-1} = δc_t ⊙ f                  δh_{t-1} = δz_t W_hh + ∂L/∂output_{t-1}
 
     Every factor that does not involve δ (the products of activations and their derivatives) is
     computed for all steps at once before the loop. After it, the weight gradients are sums over
@@ -165,7 +163,7 @@ def lstm_layer(input, h_0, c_0, weight_ih, weight_hh, bias_ih=None, bias_hh=None
 
 
 class FastLSTM(LSTM):
-    r"""`layers.LSTM` with each layer and direction run by `LSTMLayerFunction`: same results, faster.
+    """`layers.LSTM` with each layer and direction run by `LSTMLayerFunction`: same results, faster.
 
     Everything but the per-layer computation is inherited: constructor, parameter names and
     initialisation (so `load_state_dict(torch.nn.LSTM(...).state_dict())` works), input checks,
@@ -176,6 +174,9 @@ class FastLSTM(LSTM):
     differentiable, not faster): sequences that end at different steps break the "one multiply
     for the whole batch at every step" pattern this class is built on.
 
+    `proj_size` is refused with a `ValueError`: the hand-derived backward pass has no projection
+    W_hr, so an LSTM with projections must use `layers.LSTM` or `torch.nn.LSTM`.
+
     Example:
         >>> lstm = FastLSTM(input_size=3, hidden_size=5, num_layers=2, bidirectional=True)
         >>> output, (h_n, c_n) = lstm(torch.randn(7, 4, 3))
@@ -183,8 +184,20 @@ class FastLSTM(LSTM):
         (torch.Size([7, 4, 10]), torch.Size([4, 4, 5]))
     """
 
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size,
+                         device, dtype)
+        if self.proj_size:
+            raise ValueError(
+                f"FastLSTM does not support proj_size > 0 (got proj_size={self.proj_size}): its hand-derived "
+                "backward pass has no projection; use lstm_course.layers.LSTM or torch.nn.LSTM for an LSTM "
+                "with projections"
+            )
+
     def _run_direction(self, input, state, lengths, layer, direction):
         if lengths is not None:  # a packed batch: sequences end at different steps
             return super()._run_direction(input, state, lengths, layer, direction)
-        output, h, c = lstm_layer(input, *state, *self._weights(layer, direction), reverse=direction == 1)
+        weights = self._weights(layer, direction)
+        output, h, c = lstm_layer(input, *state, *weights[:4], reverse=direction == 1)
         return output, (h, c)  # (T, B, H), ((B, H), (B, H))

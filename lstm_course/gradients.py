@@ -41,18 +41,32 @@ import torch
 from torch import nn
 
 from . import cells, layers
-from .validation import check_tensor, shape_str
+from .validation import (
+    check_bool,
+    check_int,
+    check_number,
+    check_pair,
+    check_shape,
+    check_tensor,
+    check_type,
+    shape_str,
+)
 
-_RNN_CELLS = (cells.RNNCell, nn.RNNCell)
 _LSTM_CELLS = (cells.LSTMCell, nn.LSTMCell)
-_GRU_CELLS = (cells.GRUCell, nn.GRUCell)
-_CELLS = _RNN_CELLS + _LSTM_CELLS + _GRU_CELLS
-_LAYER_TO_CELL = {
-    layers.RNN: cells.RNNCell, nn.RNN: cells.RNNCell,
-    layers.LSTM: cells.LSTMCell, nn.LSTM: cells.LSTMCell,
-    layers.GRU: cells.GRUCell, nn.GRU: cells.GRUCell,
-}
-_LSTMS = (cells.LSTMCell, nn.LSTMCell, layers.LSTM, nn.LSTM)
+_CELLS = (cells.RNNCell, nn.RNNCell, *_LSTM_CELLS, cells.GRUCell, nn.GRUCell)
+_CELLS_EXPECTED = "an RNNCell, LSTMCell or GRUCell (ours or torch.nn's) or an RNN, LSTM or GRU module"
+# Checked with isinstance, so subclasses (FastLSTM, a user's nn.LSTM subclass) work like their parent.
+_LAYER_CELLS = (
+    ((layers.RNN, nn.RNN), cells.RNNCell),
+    ((layers.LSTM, nn.LSTM), cells.LSTMCell),
+    ((layers.GRU, nn.GRU), cells.GRUCell),
+)
+_LSTMS = (*_LSTM_CELLS, layers.LSTM, nn.LSTM)
+
+
+def _cell_type(module) -> type | None:
+    """The course's cell class that can hold one layer of `module`, or None if it is not a layer module."""
+    return next((cell for kinds, cell in _LAYER_CELLS if isinstance(module, kinds)), None)
 
 
 class GradientFlow(NamedTuple):
@@ -80,7 +94,8 @@ def per_step_factor(norms: torch.Tensor, near: int = 10, far: int = 50) -> float
     Args:
         norms: (T,) gradient norms by lag, e.g. `gradient_flow(...).h`, with T > far.
     """
-    if not 0 <= near < far < len(norms):
+    near, far = check_int("near", near, minimum=0), check_int("far", far, minimum=1)
+    if not near < far < len(norms):
         raise ValueError(f"need 0 <= near < far < T, got near={near}, far={far}, T={len(norms)}")
     return (norms[far] / norms[near]).item() ** (1 / (far - near))
 
@@ -95,12 +110,17 @@ def layer_cell(module: nn.Module, layer: int = 0, reverse: bool = False) -> nn.M
     The copy lets `gradient_flow` measure a multi-layer model one layer at a time; its weights are
     detached copies, so nothing done to the cell touches the model.
     """
-    cell_type = _LAYER_TO_CELL.get(type(module))
+    cell_type = _cell_type(module)
     if cell_type is None:
-        raise TypeError(f"expected an RNN, LSTM or GRU module (ours or torch.nn's), got {type(module).__name__}")
-    if not 0 <= layer < module.num_layers:
+        raise TypeError(f"module must be an RNN, LSTM or GRU module (ours or torch.nn's), got {type(module).__name__}")
+    if getattr(module, "proj_size", 0):
+        raise ValueError(
+            f"an LSTM with proj_size={module.proj_size} has no equivalent cell (LSTMCell has no projection W_hr); "
+            "measure a model built with proj_size=0"
+        )
+    if check_int("layer", layer, minimum=0) >= module.num_layers:
         raise ValueError(f"layer must be in 0 .. L-1 = {module.num_layers - 1}, got {layer}")
-    if reverse and not module.bidirectional:
+    if check_bool("reverse", reverse) and not module.bidirectional:
         raise ValueError("reverse=True needs a bidirectional module (D = 2), this one has D = 1")
     suffix = f"_l{layer}" + ("_reverse" if reverse else "")
     weight_ih = getattr(module, "weight_ih" + suffix)
@@ -143,15 +163,11 @@ def gradient_flow(
         >>> flow.h.shape, flow.c
         (torch.Size([20]), None)
     """
-    if type(model) in _LAYER_TO_CELL:
-        if getattr(model, "batch_first", False) and isinstance(input, torch.Tensor) and input.dim() == 3:
+    if _cell_type(model) is not None:
+        if model.batch_first and isinstance(input, torch.Tensor) and input.dim() == 3:
             input = input.transpose(0, 1)  # (T, B, I)
         model = layer_cell(model)
-    if not isinstance(model, _CELLS):
-        raise TypeError(
-            "model must be an RNNCell, LSTMCell or GRUCell (ours or torch.nn's) or an RNN, LSTM or GRU module, "
-            f"got {type(model).__name__}"
-        )
+    check_type("model", model, _CELLS, _CELLS_EXPECTED)
     dtype = model.weight_ih.dtype
     check_tensor("input", input, dtype)
     if input.dim() == 2:
@@ -195,18 +211,13 @@ def _initial_state(model, state, B, input, is_lstm):
     if state is None:
         return zeros, (zeros if is_lstm else None)
     if is_lstm:
-        if not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise ValueError(
-                f"state of an LSTM must be a tuple (h, c) of two (B, H) tensors, got {type(state).__name__}"
-            )
-        h, c = state
+        h, c = check_pair("state of an LSTM", state, "h", "c")
     else:
         h, c = state, None
     for name, s in (("h", h), ("c", c)):
         if s is not None:
             check_tensor(name, s, input.dtype)
-            if tuple(s.shape) != (B, H):
-                raise ValueError(f"{name} must have shape (B, H) = {shape_str((B, H))}, got {shape_str(s.shape)}")
+            check_shape(name, s, (B, H), "(B, H)")
     return h, c
 
 
@@ -265,8 +276,7 @@ def set_spectral_radius(target, radius: float):
         >>> round(spectral_radius(set_spectral_radius(cell, 0.9)), 6)
         0.9
     """
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or radius < 0:
-        raise ValueError(f"radius must be a number >= 0, got {radius!r}")
+    radius = check_number("radius", radius, low=0)
     with torch.no_grad():
         for weight in _recurrent_weights(target):
             for block in _square_blocks(weight):
@@ -290,12 +300,10 @@ def set_forget_bias(target, value: float):
         >>> (lstm.bias_ih_l0[4:8] + lstm.bias_hh_l0[4:8]).tolist()
         [1.0, 1.0, 1.0, 1.0]
     """
-    if not isinstance(target, _LSTMS):
-        raise TypeError(f"expected an LSTM or LSTMCell (ours or torch.nn's), got {type(target).__name__}")
+    check_type("target", target, _LSTMS, "an LSTM or LSTMCell (ours or torch.nn's)")
     if not target.bias:
         raise ValueError("this LSTM was built with bias=False, so it has no forget-gate bias to set")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"value must be a number, got {type(value).__name__} {value!r}")
+    value = check_number("value", value)
     H = target.hidden_size
     with torch.no_grad():
         for name, p in target.named_parameters():

@@ -20,19 +20,13 @@ from typing import NamedTuple
 
 import torch
 
-from .validation import check_positive_int
+from .validation import check_choice, check_generator, check_int, check_positive_int
 
 ADDING_BASELINE_MSE = 1 / 6
 """Mean squared error of always predicting 1, the mean of the sum of two U(0, 1) numbers: Var = 2 · 1/12."""
 
 IGNORE_INDEX = -100
 """Tag of the positions that carry no label (`nn.CrossEntropyLoss`'s default `ignore_index`)."""
-
-
-def _check_generator(generator):
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
 
 
 def _randint(high, size, generator):
@@ -114,7 +108,7 @@ def adding_problem(batch_size: int, seq_len: int, generator: torch.Generator | N
     T = check_positive_int("seq_len", seq_len)
     if T < 2:
         raise ValueError(f"seq_len must be at least 2 to hold two markers, got {T}")
-    _check_generator(generator)
+    check_generator(generator)
     values = torch.rand(B, T, generator=generator, dtype=dtype)  # (B, T)
     half = T // 2
     first = _randint(half, (B,), generator)  # (B,) in [0, T/2)
@@ -167,9 +161,8 @@ def recall_task(batch_size: int, gap: int, generator: torch.Generator | None = N
         'bird'
     """
     B = check_positive_int("batch_size", batch_size)
-    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
-        raise ValueError(f"gap must be an int >= 0 (the number of filler words), got {gap!r}")
-    _check_generator(generator)
+    check_int("gap", gap, minimum=0)
+    check_generator(generator)
     ids = RECALL_VOCAB.index
     name_ids = torch.tensor([ids[w] for w in RECALL_NAMES])
     pet_ids = torch.tensor([ids[w] for w in RECALL_PETS])
@@ -261,9 +254,8 @@ def bank_task(batch_size: int, cue: str = "random", generator: torch.Generator |
         (['money', 'river'], [3, 1])
     """
     B = check_positive_int("batch_size", batch_size)
-    if cue not in ("before", "after", "random"):
-        raise ValueError(f"cue must be 'before', 'after' or 'random', got {cue!r}")
-    _check_generator(generator)
+    check_choice("cue", cue, ("before", "after", "random"))
+    check_generator(generator)
     if cue == "random":
         cue_after = torch.rand(B, generator=generator) < 0.5  # (B,)
     else:
@@ -305,7 +297,7 @@ def parity_task(batch_size: int, seq_len: int, generator: torch.Generator | None
     """
     B = check_positive_int("batch_size", batch_size)
     T = check_positive_int("seq_len", seq_len)
-    _check_generator(generator)
+    check_generator(generator)
     bits = _randint(2, (B, T), generator)  # (B, T)
     return bits.unsqueeze(-1).float(), bits.sum(dim=1) % 2  # (B, T, 1), (B,)
 
@@ -338,7 +330,7 @@ def temporal_order(batch_size: int, seq_len: int, generator: torch.Generator | N
     T = check_positive_int("seq_len", seq_len)
     if T < 4:
         raise ValueError(f"seq_len must be at least 4 (B, two relevant symbols, E), got {T}")
-    _check_generator(generator)
+    check_generator(generator)
     ids = TEMPORAL_VOCAB.index
     distractors = torch.tensor([ids[s] for s in "abcd"])
     tokens = distractors[_randint(4, (B, T), generator)]  # (B, T)
@@ -393,7 +385,7 @@ def variable_length_batch(batch_size: int, min_len: int, max_len: int, input_siz
     I = check_positive_int("input_size", input_size)
     if lo > hi:
         raise ValueError(f"min_len must be <= max_len, got min_len={lo} and max_len={hi}")
-    _check_generator(generator)
+    check_generator(generator)
     lengths = lo + _randint(hi - lo + 1, (B,), generator)  # (B,)
     T = int(lengths.max())
     values = torch.randn(B, T, I, generator=generator)  # (B, T, I)

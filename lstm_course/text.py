@@ -19,7 +19,7 @@ from importlib import resources
 
 import torch
 
-from .validation import check_positive_int
+from .validation import check_number, check_positive_int, check_type
 
 DEFAULT_TEXT = "alice.txt"
 
@@ -37,6 +37,7 @@ def load_text(name: str = DEFAULT_TEXT) -> str:
         >>> load_text()[:29]
         "ALICE'S ADVENTURES IN WONDERL"
     """
+    check_type("name", name, str, "the file name of a shipped text")
     names = available_texts()
     if name not in names:
         raise ValueError(f"no shipped text named {name!r}; the package has: {', '.join(names)}")
@@ -55,8 +56,9 @@ class CharVocab:
     """
 
     def __init__(self, text: str):
-        if not isinstance(text, str) or not text:
-            raise ValueError(f"CharVocab needs a non-empty string, got {text!r:.40}")
+        check_type("text", text, str, "a non-empty string")
+        if not text:
+            raise ValueError("text must be a non-empty string, got ''")
         self.chars = sorted(set(text))
         self.index = {ch: i for i, ch in enumerate(self.chars)}
 
@@ -96,8 +98,11 @@ def random_chunks(data: torch.Tensor, batch_size: int, seq_len: int, generator: 
     """
     B = check_positive_int("batch_size", batch_size)
     T = check_positive_int("seq_len", seq_len)
-    if not isinstance(data, torch.Tensor) or data.dim() != 1 or data.dtype != torch.long:
-        raise ValueError(f"data must be a 1-D int64 tensor of ids (N,), got {getattr(data, 'shape', type(data))}")
+    check_type("data", data, torch.Tensor, "a 1-D int64 tensor of ids (N,)")
+    if data.dtype != torch.long:
+        raise TypeError(f"data must be a 1-D int64 tensor of ids (N,), got dtype {data.dtype}")
+    if data.dim() != 1:
+        raise ValueError(f"data must be a 1-D int64 tensor of ids (N,), got shape {tuple(data.shape)}")
     if T >= len(data):
         raise ValueError(f"seq_len T={T} must be smaller than the text's length N={len(data)}")
     starts = torch.randint(len(data) - T, (B,), generator=generator)  # (B,)
@@ -112,8 +117,7 @@ def temperature_probs(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     A temperature below 1 sharpens the distribution towards the most likely character (0 is the
     limit: always the argmax, returned here as a one-hot); above 1 it flattens it towards uniform.
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or temperature < 0:
-        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
+    check_number("temperature", temperature, low=0)
     if temperature == 0:
         return torch.nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(logits.dtype)
     return torch.softmax(logits / temperature, dim=-1)
@@ -138,6 +142,7 @@ def sample(model, vocab: CharVocab, prompt: str, length: int, temperature: float
         The prompt followed by the generated characters.
     """
     length = check_positive_int("length", length)
+    check_type("prompt", prompt, str, "a non-empty string")
     if not prompt:
         raise ValueError("prompt must be a non-empty string: the model needs at least one character to start")
     was_training = getattr(model, "training", False)

@@ -157,3 +157,30 @@ def test_gru_gates_are_the_same_step_as_forward():
 def test_lstm_gates_unbatched_shapes():
     step = cells.LSTMCell(I, H).gates(torch.ones(I))
     assert all(t.shape == (H,) for t in step)
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_keyword_calls_use_torch_argument_names(name):
+    generator = torch.Generator().manual_seed(2)
+    ours, theirs = make_pair(name)
+    x = torch.randn(B, I, dtype=torch.float64, generator=generator)
+    hx = random_state(name, (B,), generator)
+    for got, expected in zip(flat(ours(input=x, hx=hx)), flat(theirs(input=x, hx=hx)), strict=True):
+        torch.testing.assert_close(got, expected, **TOL)
+
+
+@pytest.mark.parametrize("module_name", ["cells", "layers", "fast", "gradients", "validation"])
+def test_docstrings_write_equations_in_unicode_not_latex(module_name):
+    """help() shows docstrings as plain text, so equations use σ, ⊙, ᵀ rather than \\sigma or .. math::."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"lstm_course.{module_name}")
+    objects = [module] + [obj for _, obj in inspect.getmembers(module) if getattr(obj, "__module__", None)
+                          == module.__name__]
+    objects += [member for obj in objects if inspect.isclass(obj) for member in vars(obj).values()
+                if inspect.isfunction(member)]
+    for obj in objects:
+        doc = inspect.getdoc(obj) or ""
+        for latex in (".. math::", ":math:", "\\sigma", "\\odot", "\\tanh", "\\begin"):
+            assert latex not in doc, f"{getattr(obj, '__qualname__', module_name)} docstring has {latex!r}"

@@ -25,7 +25,8 @@ CELL_CASES = [
      ["float64", "float32"]),
     ("a whole sequence", lambda c: c(torch.ones(5, 2, I)), ValueError, ["(B, I)", "I=3", "(5, 2, 3)"]),
     ("wrong feature size", lambda c: c(torch.ones(2, 7)), ValueError, ["I=3", "(2, 7)"]),
-    ("state not a tuple", lambda c: c(torch.ones(2, I), torch.zeros(2, H)), ValueError, ["(h, c)", "Tensor"]),
+    ("state not a tuple", lambda c: c(torch.ones(2, I), torch.zeros(2, H)), TypeError,
+     ["hx must be a tuple (h, c)", "got Tensor of shape (2, 4)"]),
     ("state of three", lambda c: c(torch.ones(2, I), (torch.zeros(2, H),) * 3), ValueError, ["(h, c)", "length 3"]),
     ("wrong hidden size", lambda c: c(torch.ones(2, I), (torch.zeros(2, 5), torch.zeros(2, H))), ValueError,
      ["(B, H)", "(2, 4)", "(2, 5)"]),
@@ -40,7 +41,7 @@ CELL_CASES = [
 
 @pytest.mark.parametrize("cell_cls", [cells.RNNCell, cells.GRUCell])
 def test_single_state_cells_reject_bad_state_clearly(cell_cls):
-    with pytest.raises(ValueError, match=r"h must have shape \(B, H\) = \(2, 4\), got \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"hx must have shape \(B, H\) = \(2, 4\), got \(2, 3\)"):
         cell_cls(I, H)(torch.ones(2, I), torch.zeros(2, 3))
     with pytest.raises(ValueError, match=r"I=3"):
         cell_cls(I, H)(torch.ones(2, 2))
@@ -53,7 +54,8 @@ LAYER_CASES = [
     ("4-D input", lambda m: m(torch.ones(5, 2, 1, I)), ValueError, ["(T, B, I)", "4-D", "(5, 2, 1, 3)"]),
     ("wrong feature size", lambda m: m(torch.ones(5, 2, 8)), ValueError, ["I=3", "(5, 2, 8)"]),
     ("empty sequence", lambda m: m(torch.ones(0, 2, I)), ValueError, ["T >= 1", "(0, 2, 3)"]),
-    ("state not a tuple", lambda m: m(torch.ones(5, 2, I), torch.zeros(4, 2, H)), ValueError, ["(h_0, c_0)"]),
+    ("state not a tuple", lambda m: m(torch.ones(5, 2, I), torch.zeros(4, 2, H)), TypeError,
+     ["(h_0, c_0)", "got Tensor of shape (4, 2, 4)"]),
     ("state tuple of one", lambda m: m(torch.ones(5, 2, I), (torch.zeros(4, 2, H),)), ValueError,
      ["(h_0, c_0)", "length 1"]),
     ("state for one layer", lambda m: m(torch.ones(5, 2, I), (torch.zeros(2, 2, H), torch.zeros(2, 2, H))),
@@ -106,6 +108,8 @@ CONSTRUCTOR_CASES = [
     (dict(bidirectional="yes"), TypeError, "bidirectional must be True or False"),
     (dict(batch_first=1), TypeError, "batch_first must be True or False"),
     (dict(bias=None), TypeError, "bias must be True or False"),
+    (dict(dtype=torch.long), ValueError, "dtype must be a floating-point dtype such as torch.float32, got torch.int64"),
+    (dict(dtype="float64"), TypeError, "dtype must be a torch.dtype such as torch.float64, or None, got str"),
 ]
 
 
@@ -118,8 +122,8 @@ def test_layers_reject_bad_constructor_arguments(module, kwargs, error, message)
 
 
 @pytest.mark.parametrize("cell_cls", [cells.RNNCell, cells.LSTMCell, cells.GRUCell])
-@pytest.mark.parametrize("kwargs,error,message", [c for c in CONSTRUCTOR_CASES if "input_size" in c[0]
-                                                  or "hidden_size" in c[0] or "bias" in c[0]])
+@pytest.mark.parametrize("kwargs,error,message", [c for c in CONSTRUCTOR_CASES if c[0].keys() & {
+    "input_size", "hidden_size", "bias", "dtype"}])
 def test_cells_reject_bad_constructor_arguments(cell_cls, kwargs, error, message):
     with pytest.raises(error, match=message):
         cell_cls(**{"input_size": I, "hidden_size": H, **kwargs})
@@ -129,3 +133,24 @@ def test_cells_reject_bad_constructor_arguments(cell_cls, kwargs, error, message
 def test_rnn_rejects_unknown_nonlinearity(module):
     with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):
         module(I, H, nonlinearity="sigmoid")
+    with pytest.raises(TypeError, match="nonlinearity must be 'tanh' or 'relu', got builtin_function_or_method"):
+        module(I, H, nonlinearity=torch.tanh)
+
+
+@pytest.mark.parametrize("proj_size,error,message", [
+    (H, ValueError, r"proj_size must be smaller than hidden_size = 4 \(P < H\), got 4"),
+    (-1, ValueError, "proj_size must be at least 0, got -1"),
+    (1.0, TypeError, "proj_size must be an int, got float 1.0"),
+    (True, TypeError, "proj_size must be an int, got bool True"),
+])
+def test_lstm_rejects_bad_proj_size(proj_size, error, message):
+    with pytest.raises(error, match=message):
+        layers.LSTM(I, H, proj_size=proj_size)
+
+
+def test_projected_lstm_names_the_projection_size_in_state_errors():
+    model = layers.LSTM(I, H, num_layers=2, proj_size=2)
+    with pytest.raises(ValueError, match=r"h_0 must have shape \(L\*D, B, P\) = \(2, 2, 2\), got \(2, 2, 4\)"):
+        model(torch.ones(5, 2, I), (torch.zeros(2, 2, H), torch.zeros(2, 2, H)))
+    with pytest.raises(ValueError, match=r"c_0 must have shape \(L\*D, B, H\) = \(2, 2, 4\), got \(2, 2, 2\)"):
+        model(torch.ones(5, 2, I), (torch.zeros(2, 2, 2), torch.zeros(2, 2, 2)))

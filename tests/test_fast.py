@@ -148,3 +148,17 @@ def test_single_time_step_matches_torch():
     theirs_results, theirs_grads = run(theirs, x, None)
     for a, b in zip(ours_results + ours_grads, theirs_results + theirs_grads):
         torch.testing.assert_close(a, b, **TOL)
+
+
+@pytest.mark.parametrize("args,kwargs", [((I, H), {"proj_size": 2}), ((I, H, 1, True, False, 0.0, False, 2), {})])
+def test_proj_size_is_refused_with_a_pointer_to_the_lstm_that_has_it(args, kwargs):
+    with pytest.raises(ValueError, match=r"FastLSTM does not support proj_size > 0 \(got proj_size=2\).*layers.LSTM"):
+        FastLSTM(*args, **kwargs)
+
+
+def test_positional_arguments_follow_torch_order():
+    ours = FastLSTM(I, H, 2, False, True, 0.0, True, 0, "cpu", torch.float64)
+    theirs = nn.LSTM(I, H, 2, False, True, 0.0, True, 0, "cpu", torch.float64)
+    assert repr(ours).replace("FastLSTM", "LSTM") == repr(theirs)
+    assert [(n, p.shape, p.dtype) for n, p in ours.named_parameters()] == [
+        (n, p.shape, p.dtype) for n, p in theirs.named_parameters()]

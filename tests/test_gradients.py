@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from lstm_course import cells, layers
+from lstm_course.fast import FastLSTM
 from lstm_course.gradients import (
     GradientFlow,
     gradient_flow,
@@ -137,6 +138,31 @@ def test_layer_module_is_measured_through_its_first_layer(module_type, batch_fir
     assert flow.h.shape == (9,)
 
 
+class TorchLSTMSubclass(nn.LSTM):
+    """A user's subclass of nn.LSTM: it must be measured like its parent."""
+
+
+@pytest.mark.parametrize("subclass", [FastLSTM, TorchLSTMSubclass])
+def test_subclasses_are_measured_like_their_parent(subclass):
+    torch.manual_seed(5)
+    parent = nn.LSTM(3, 4, num_layers=2, dtype=D)
+    child = subclass(3, 4, num_layers=2, dtype=D)
+    child.load_state_dict(parent.state_dict())
+    x = torch.randn(12, 2, 3, dtype=D)
+    flow, expected = gradient_flow(child, x), gradient_flow(parent, x)
+    torch.testing.assert_close(flow.h, expected.h)
+    torch.testing.assert_close(flow.c, expected.c)
+    assert isinstance(layer_cell(child, layer=1), cells.LSTMCell)
+    set_forget_bias(child, 2.0)
+    torch.testing.assert_close(child.bias_ih_l1[4:8] + child.bias_hh_l1[4:8], torch.full((4,), 2.0, dtype=D))
+
+
+@pytest.mark.parametrize("module_type", [nn.LSTM, layers.LSTM])
+def test_an_lstm_with_projections_has_no_cell_and_says_so(module_type):
+    with pytest.raises(ValueError, match="proj_size=2 has no equivalent cell"):
+        gradient_flow(module_type(3, 4, proj_size=2), torch.randn(5, 2, 3))
+
+
 def test_layer_cell_copies_the_requested_layer_and_direction():
     torch.manual_seed(4)
     lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=D)
@@ -247,14 +273,22 @@ def test_clear_errors():
         gradient_flow(nn.Linear(3, 4), torch.randn(5, 2, 3))
     with pytest.raises(ValueError, match=r"h must have shape \(B, H\) = \(2, 4\)"):
         gradient_flow(cell, torch.randn(5, 2, 3), (torch.zeros(3, 4), torch.zeros(2, 4)))
-    with pytest.raises(ValueError, match="tuple"):
+    with pytest.raises(TypeError, match=r"state of an LSTM must be a tuple \(h, c\) of two tensors, got Tensor"):
         gradient_flow(cell, torch.randn(5, 2, 3), torch.zeros(2, 4))
+    with pytest.raises(ValueError, match="got tuple of length 3"):
+        gradient_flow(cell, torch.randn(5, 2, 3), (torch.zeros(2, 4),) * 3)
     with pytest.raises(TypeError, match="LSTM or LSTMCell"):
         set_forget_bias(nn.GRU(2, 3), 1.0)
     with pytest.raises(ValueError, match="bias=False"):
         set_forget_bias(nn.LSTMCell(2, 3, bias=False), 1.0)
-    with pytest.raises(ValueError, match="radius must be a number >= 0"):
+    with pytest.raises(ValueError, match="radius must be >= 0, got -1.0"):
         set_spectral_radius(nn.RNNCell(2, 3), -1.0)
+    with pytest.raises(TypeError, match="radius must be a number >= 0, got bool True"):
+        set_spectral_radius(nn.RNNCell(2, 3), True)
+    with pytest.raises(TypeError, match="value must be a number, got str '1'"):
+        set_forget_bias(nn.LSTM(2, 3), "1")
+    with pytest.raises(TypeError, match="layer must be an int, got float"):
+        layer_cell(nn.LSTM(2, 3, num_layers=2), layer=1.0)
     with pytest.raises(ValueError, match=r"\(G·H, H\)"):
         spectral_radius(torch.randn(5, 3))
     with pytest.raises(ValueError, match="eigenvalues are all 0"):

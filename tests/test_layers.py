@@ -1,7 +1,7 @@
 """lstm_course.layers against torch.nn in float64: outputs, final states and every gradient.
 
 The grid is layers 1-3 x one/two directions x batch_first x with/without initial states x
-padded/packed input, for RNN, GRU and LSTM.
+padded/packed input, for RNN, GRU, LSTM and LSTM with projections (proj_size = P < H).
 """
 
 import itertools
@@ -13,15 +13,19 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_course import layers
 
-I, H, T, B = 3, 4, 5, 3
+I, H, P, T, B = 3, 4, 2, 5, 3
 LENGTHS = torch.tensor([3, 5, 2])  # unsorted on purpose: enforce_sorted=False must round-trip
-KINDS = {"RNN": (layers.RNN, nn.RNN), "GRU": (layers.GRU, nn.GRU), "LSTM": (layers.LSTM, nn.LSTM)}
+KINDS = {"RNN": (layers.RNN, nn.RNN), "GRU": (layers.GRU, nn.GRU), "LSTM": (layers.LSTM, nn.LSTM),
+         "LSTM-proj": (layers.LSTM, nn.LSTM)}
+EXTRA = {"LSTM-proj": {"proj_size": P}}  # constructor arguments of a kind beyond the grid's
 GRID = list(itertools.product(KINDS, [1, 2, 3], [False, True], [False, True], [False, True], ["padded", "packed"]))
 TOL = {"rtol": 0, "atol": 1e-10}
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 
 
 def make_pair(kind, **kwargs):
     ours_cls, torch_cls = KINDS[kind]
+    kwargs = {**EXTRA.get(kind, {}), **kwargs}
     theirs = torch_cls(I, H, **kwargs).double()
     ours = ours_cls(I, H, **kwargs).double()
     ours.load_state_dict(theirs.state_dict())
@@ -29,10 +33,10 @@ def make_pair(kind, **kwargs):
 
 
 def initial_state(kind, num_states_dim, generator):
-    shape = (num_states_dim, B, H)
-    h0 = torch.randn(shape, dtype=torch.float64, generator=generator)
-    if kind == "LSTM":
-        return h0, torch.randn(shape, dtype=torch.float64, generator=generator)
+    h_width = P if kind == "LSTM-proj" else H
+    h0 = torch.randn((num_states_dim, B, h_width), dtype=torch.float64, generator=generator)
+    if kind.startswith("LSTM"):
+        return h0, torch.randn((num_states_dim, B, H), dtype=torch.float64, generator=generator)
     return h0
 
 
@@ -67,8 +71,8 @@ def run(model, x, hx, packed, batch_first):
     return results, x.grad
 
 
-@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first,with_state,layout", GRID)
-def test_matches_torch_outputs_states_and_gradients(kind, num_layers, bidirectional, batch_first, with_state, layout):
+def compare_with_torch(kind, num_layers, bidirectional, batch_first, with_state, layout):
+    """Every value and gradient of ours and torch.nn's on one grid point: {what: (ours, theirs)}."""
     generator = torch.Generator().manual_seed(0)
     ours, theirs = make_pair(kind, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
     shape = (B, T, I) if batch_first else (T, B, I)
@@ -79,15 +83,24 @@ def test_matches_torch_outputs_states_and_gradients(kind, num_layers, bidirectio
     ours_results, ours_x_grad = run(ours, x, hx_ours, layout == "packed", batch_first)
     theirs_results, theirs_x_grad = run(theirs, x, hx_theirs, layout == "packed", batch_first)
 
-    for got, expected in zip(ours_results, theirs_results, strict=True):
-        torch.testing.assert_close(got, expected, **TOL)
-    torch.testing.assert_close(ours_x_grad, theirs_x_grad, **TOL)
+    pairs = {f"result {k}": pair for k, pair in enumerate(zip(ours_results, theirs_results, strict=True))}
+    pairs["gradient of the input"] = (ours_x_grad, theirs_x_grad)
     if with_state:
-        for got, expected in zip(*(s if isinstance(s, tuple) else (s,) for s in (hx_ours, hx_theirs)), strict=True):
-            torch.testing.assert_close(got.grad, expected.grad, **TOL)
-    theirs_grads = dict(theirs.named_parameters())
+        states = zip(*(s if isinstance(s, tuple) else (s,) for s in (hx_ours, hx_theirs)), strict=True)
+        for k, (got, expected) in enumerate(states):
+            pairs[f"gradient of initial state {k}"] = (got.grad, expected.grad)
+    theirs_params = dict(theirs.named_parameters())
+    assert list(theirs_params) == [name for name, _ in ours.named_parameters()]
     for name, param in ours.named_parameters():
-        torch.testing.assert_close(param.grad, theirs_grads[name].grad, **TOL, msg=f"gradient of {name}")
+        pairs[f"gradient of {name}"] = (param.grad, theirs_params[name].grad)
+    return pairs
+
+
+@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first,with_state,layout", GRID)
+def test_matches_torch_outputs_states_and_gradients(kind, num_layers, bidirectional, batch_first, with_state, layout):
+    pairs = compare_with_torch(kind, num_layers, bidirectional, batch_first, with_state, layout)
+    for what, (got, expected) in pairs.items():
+        torch.testing.assert_close(got, expected, **TOL, msg=lambda m, what=what: f"{what}: {m}")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -103,11 +116,16 @@ def test_unbatched_sequence_matches_torch(kind, bidirectional):
 @pytest.mark.parametrize("kind", KINDS)
 def test_state_dicts_load_both_ways_and_have_torch_keys(kind):
     ours_cls, torch_cls = KINDS[kind]
-    ours = ours_cls(I, H, num_layers=2, bidirectional=True)
-    theirs = torch_cls(I, H, num_layers=2, bidirectional=True)
+    kwargs = {"num_layers": 2, "bidirectional": True, **EXTRA.get(kind, {})}
+    ours, theirs = ours_cls(I, H, **kwargs), torch_cls(I, H, **kwargs)
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {k: v.shape for k, v in theirs.state_dict().items()}
     assert list(ours.state_dict()) == list(theirs.state_dict())
     theirs.load_state_dict(ours.state_dict())
     for name, param in ours.named_parameters():
+        assert torch.equal(param, getattr(theirs, name))
+    fresh = ours_cls(I, H, **kwargs)
+    fresh.load_state_dict(theirs.state_dict())
+    for name, param in fresh.named_parameters():
         assert torch.equal(param, getattr(theirs, name))
 
 
@@ -115,10 +133,11 @@ def test_state_dicts_load_both_ways_and_have_torch_keys(kind):
 @pytest.mark.parametrize("bias", [True, False])
 def test_same_seed_gives_the_same_initial_weights_as_torch(kind, bias):
     ours_cls, torch_cls = KINDS[kind]
+    kwargs = {"num_layers": 2, "bias": bias, "bidirectional": True, **EXTRA.get(kind, {})}
     torch.manual_seed(123)
-    ours = ours_cls(I, H, num_layers=2, bias=bias, bidirectional=True)
+    ours = ours_cls(I, H, **kwargs)
     torch.manual_seed(123)
-    theirs = torch_cls(I, H, num_layers=2, bias=bias, bidirectional=True)
+    theirs = torch_cls(I, H, **kwargs)
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
         assert torch.equal(p, q), name
@@ -197,3 +216,84 @@ def test_repr_reads_like_torch():
     assert repr(layers.LSTM(3, 5, num_layers=2, bidirectional=True)) == repr(
         nn.LSTM(3, 5, num_layers=2, bidirectional=True)
     )
+
+
+def test_repr_with_projections_reads_like_torch():
+    kwargs = {"num_layers": 2, "proj_size": P, "batch_first": True, "dropout": 0.25}
+    assert repr(layers.LSTM(I, H, **kwargs)) == repr(nn.LSTM(I, H, **kwargs))
+
+
+def test_the_porting_example_of_a_projected_bidirectional_lstm_gives_torch_shapes():
+    ours = layers.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True, proj_size=2)
+    theirs = nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True, proj_size=2)
+    x = torch.randn(4, 7, 3)
+    got, expected = ours(x), theirs(x)
+    assert got[0].shape == expected[0].shape == (4, 7, 2 * 2)  # (B, T, D·P)
+    assert got[1][0].shape == expected[1][0].shape == (2 * 2, 4, 2)  # h_n (L·D, B, P)
+    assert got[1][1].shape == expected[1][1].shape == (2 * 2, 4, 5)  # c_n (L·D, B, H)
+
+
+# torch.nn's positional order. nn.RNN and nn.GRU pass a positional device on as proj_size, so
+# there device and dtype go by keyword, as their documentation's examples do.
+POSITIONAL = {
+    "RNN": ((I, H, 2, "relu", False, True, 0.25, True), {"device": "cpu", "dtype": torch.float64}),
+    "GRU": ((I, H, 2, False, True, 0.25, True), {"device": "cpu", "dtype": torch.float64}),
+    "LSTM": ((I, H, 2, False, True, 0.25, True, P, "cpu", torch.float64), {}),
+}
+
+
+@pytest.mark.parametrize("kind", POSITIONAL)
+def test_positional_arguments_land_where_torch_puts_them(kind):
+    ours_cls, torch_cls = KINDS[kind]
+    args, kwargs = POSITIONAL[kind]
+    ours, theirs = ours_cls(*args, **kwargs), torch_cls(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert [(n, p.shape, p.dtype, p.device) for n, p in ours.named_parameters()] == [
+        (n, p.shape, p.dtype, p.device) for n, p in theirs.named_parameters()
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_all_weights_groups_parameters_by_layer_and_direction_like_torch(kind):
+    ours, theirs = make_pair(kind, num_layers=2, bidirectional=True)
+    shapes = [[tuple(w.shape) for w in group] for group in theirs.all_weights]
+    assert [[tuple(w.shape) for w in group] for group in ours.all_weights] == shapes
+    assert all(w is getattr(ours, n) for group, names in zip(ours.all_weights, ours._all_weights) for w, n in
+               zip(group, names, strict=True))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_flatten_parameters_in_forward_runs_and_changes_nothing(kind):
+    class Model(nn.Module):  # the common idiom in code written for torch.nn
+        def __init__(self, rnn):
+            super().__init__()
+            self.rnn = rnn
+
+        def forward(self, x):
+            self.rnn.flatten_parameters()
+            return self.rnn(x)
+
+    ours, theirs = make_pair(kind, num_layers=2)
+    x = torch.randn(T, B, I, dtype=torch.float64)
+    before = as_tensors(ours(x))
+    for got, expected, unchanged in zip(as_tensors(Model(ours)(x)), as_tensors(theirs(x)), before, strict=True):
+        torch.testing.assert_close(got, expected, **TOL)
+        assert torch.equal(got, unchanged)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_projected_lstm_unbatched_input_matches_torch(bidirectional):
+    ours, theirs = make_pair("LSTM-proj", num_layers=2, bidirectional=bidirectional)
+    x = torch.randn(T, I, dtype=torch.float64)
+    D = 2 if bidirectional else 1
+    hx = (torch.randn(2 * D, P, dtype=torch.float64), torch.randn(2 * D, H, dtype=torch.float64))
+    for got, expected in zip(as_tensors(ours(x, hx)), as_tensors(theirs(x, hx)), strict=True):
+        assert got.shape == expected.shape
+        torch.testing.assert_close(got, expected, **TOL)
+
+
+def test_projected_layer_weights_have_torch_shapes():
+    model = layers.LSTM(I, H, num_layers=2, bidirectional=True, proj_size=P)
+    assert model.weight_hh_l0.shape == (4 * H, P)
+    assert model.weight_hr_l1_reverse.shape == (P, H)
+    assert model.weight_ih_l1.shape == (4 * H, 2 * P)  # the next layer reads D·P features

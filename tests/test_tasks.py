@@ -206,10 +206,14 @@ def test_clear_errors():
         parity_task(0, 5)
     with pytest.raises(TypeError, match="torch.Generator or None, got int"):
         adding_problem(2, 5, generator=0)
-    with pytest.raises(ValueError, match="gap must be an int >= 0"):
+    with pytest.raises(ValueError, match="gap must be at least 0, got -1"):
         recall_task(2, -1)
-    with pytest.raises(ValueError, match="cue must be 'before', 'after' or 'random'"):
+    with pytest.raises(TypeError, match="gap must be an int, got float 2.0"):
+        recall_task(2, 2.0)
+    with pytest.raises(ValueError, match="cue must be 'before', 'after' or 'random', got 'middle'"):
         bank_task(2, cue="middle")
+    with pytest.raises(TypeError, match="cue must be 'before', 'after' or 'random', got NoneType"):
+        bank_task(2, cue=None)
     with pytest.raises(ValueError, match="min_len must be <= max_len"):
         variable_length_batch(2, 5, 3)
 

@@ -81,9 +81,9 @@ def test_vocab_ids_follow_sorted_characters():
     assert vocab.decode([3, 2]) == "ol"
 
 
-@pytest.mark.parametrize("bad", ["", None, 3])
-def test_vocab_needs_a_non_empty_string(bad):
-    with pytest.raises(ValueError, match="non-empty string"):
+@pytest.mark.parametrize("bad,error", [("", ValueError), (None, TypeError), (3, TypeError)])
+def test_vocab_needs_a_non_empty_string(bad, error):
+    with pytest.raises(error, match="text must be a non-empty string"):
         CharVocab(bad)
 
 
@@ -117,7 +117,8 @@ def test_windows_are_reproducible_with_a_generator_and_cover_the_text():
 
 @pytest.mark.parametrize("data, B, T, error", [
     (torch.arange(10), 2, 10, ValueError),
-    (torch.arange(10).float(), 2, 3, ValueError),
+    (torch.arange(10).float(), 2, 3, TypeError),
+    ([0, 1, 2, 3], 2, 3, TypeError),
     (torch.arange(10).view(2, 5), 2, 3, ValueError),
     (torch.arange(10), 0, 3, ValueError),
     (torch.arange(10), 2, 2.5, TypeError),
@@ -139,9 +140,9 @@ def test_temperature_one_is_softmax_low_sharpens_high_flattens():
     assert torch.equal(temperature_probs(logits, 0), torch.tensor([1.0, 0.0, 0.0]))
 
 
-@pytest.mark.parametrize("bad", [-0.1, "1", True])
-def test_temperature_must_be_a_non_negative_number(bad):
-    with pytest.raises(ValueError, match="temperature"):
+@pytest.mark.parametrize("bad,error", [(-0.1, ValueError), ("1", TypeError), (True, TypeError)])
+def test_temperature_must_be_a_non_negative_number(bad, error):
+    with pytest.raises(error, match="temperature must be"):
         temperature_probs(torch.zeros(3), bad)
 
 
@@ -173,5 +174,7 @@ def test_sampling_needs_a_prompt_and_a_positive_length():
     vocab = CharVocab("abc")
     with pytest.raises(ValueError, match="prompt"):
         sample(NextCharModel(3), vocab, "", 3)
+    with pytest.raises(TypeError, match="prompt must be a non-empty string, got list"):
+        sample(NextCharModel(3), vocab, ["a"], 3)
     with pytest.raises(ValueError, match="length"):
         sample(NextCharModel(3), vocab, "a", 0)

@@ -47,11 +47,20 @@ def environment_pins() -> dict[str, str]:
     return pins
 
 
-def project_requirements() -> list[str]:
+CI_ONLY_EXTRAS = {"nbgrader"}  # installed by `make test` only; the learners' environment.yml must not grow
+
+
+def project_requirements(extras=None) -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    names = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    chosen = {k: v for k, v in project["optional-dependencies"].items() if extras is None or k in extras}
+    names = project["dependencies"] + [r for extra in chosen.values() for r in extra]
     requirements = [Requirement(name) for name in names]
     return [normalise(r.name) for r in requirements if r.marker is None or r.marker.evaluate()]
+
+
+def learner_extras() -> set[str]:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    return set(extras) - CI_ONLY_EXTRAS
 
 
 def test_torch_is_pinned_exactly():
@@ -70,7 +79,15 @@ def test_every_direct_dependency_is_pinned_in_both_files():
     pins, env = constraints(), environment_pins()
     for name in project_requirements():
         assert name in pins, f"{name} is a dependency in pyproject.toml but not pinned in constraints.txt"
+    for name in project_requirements(learner_extras()):
         assert name in env, f"{name} is a dependency in pyproject.toml but not pinned in environment.yml"
+
+
+def test_ci_only_extras_stay_out_of_the_learners_environment():
+    shared = set(project_requirements(learner_extras()))
+    ci_only = set(project_requirements(CI_ONLY_EXTRAS)) - shared
+    assert ci_only, "expected the nbgrader extra to add packages"
+    assert not ci_only & set(environment_pins()), ci_only & set(environment_pins())
 
 
 def test_environment_installs_the_course_package():

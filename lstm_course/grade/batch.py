@@ -1,4 +1,4 @@
-"""Grade many submissions in parallel, each in its own sandboxed worker process."""
+"""Grade many submissions in parallel, each in its own worker process and (by default) its own sandbox."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ..exercise_bank.registry import NOTEBOOKS
 from . import reaper
+from .redact import write_redacted
 from .report import Result, write_feedback
 from .score import load_answers, score_notebook
 from .submission import NotANotebook, read
@@ -46,27 +49,35 @@ def draw_cases(seed: int) -> dict[str, dict[str, list[dict]]]:
 
 
 class Batch:
-    """Runs workers, never more than `jobs` at once, and kills whatever they leave behind."""
+    """Runs workers, never more than `jobs` at once, and kills whatever they leave behind.
 
-    def __init__(self, limits: Limits, seed: int, feedback: Path):
-        self.limits, self.seed, self.feedback = limits, seed, feedback
+    With `sandbox` every kernel runs in `isolation.Sandbox`, which the caller has checked works here
+    (`isolation.probe`). The command line always asks for it unless told `--no-sandbox`; the learner's
+    own progress report, which runs only the learner's notebooks, does not.
+    """
+
+    def __init__(self, limits: Limits, seed: int, feedback: Path, sandbox: bool = False):
+        self.limits, self.seed, self.feedback, self.sandbox = limits, seed, feedback, sandbox
+        self.overlays: list[tuple[str, str]] = []
         self.cases = draw_cases(seed)
         self.lock = threading.Lock()
         self.running: set[int] = set()
         self.stopping = False
         self.env = worker_env(limits)
 
-    def grade_all(self, paths: list[Path], jobs: int, progress=None) -> list[Result]:
+    def grade_all(self, paths: list[Path], jobs: int, progress: bool = False) -> list[Result]:
+        """Grade `paths`, `jobs` at a time; with `progress`, a tqdm bar on stderr."""
         reaper.become_subreaper()
         work = Path(tempfile.mkdtemp(prefix="lstm-course-grade-"))
+        if self.sandbox:
+            self.overlays = write_redacted(work / "redacted")
         results = []
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = [pool.submit(self.grade_one, path, work / f"job{k}") for k, path in enumerate(paths)]
-            for done, future in enumerate(as_completed(futures), 1):
+            for future in tqdm(as_completed(futures), total=len(futures), desc="grading", unit="notebook",
+                               disable=not progress):
                 results.append(future.result())
-                if progress:
-                    progress(done, len(paths))
         except BaseException:  # Ctrl-C or SIGTERM: stop every worker now rather than finish the queue
             with self.lock:
                 self.stopping = True
@@ -93,10 +104,11 @@ class Batch:
             submission = read(path)
         except NotANotebook as error:
             return self._finish(Result(name, "", problem=f"not graded: {error}"), None)
-        job.mkdir(parents=True)
-        (job / "submission.ipynb").write_bytes(submission.data)
+        (job / "scratch").mkdir(parents=True)
+        (job / "scratch" / "submission.ipynb").write_bytes(submission.data)
         config = {"spec": self.cases[submission.notebook], "cell_timeout": self.limits.cell_timeout,
-                  "wall_timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb}
+                  "wall_timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
+                  "sandbox": self.sandbox, "overlays": self.overlays}
         (job / "job.json").write_text(json.dumps(config))
         problem = self._run_worker(job)
         report = _read_small_json(job / "run.json") or {}
@@ -108,7 +120,7 @@ class Batch:
         why |= {k.removeprefix("collect:"): f"calling it {v}" for k, v in skipped.items() if k.startswith("collect:")}
         if problem:
             why = {exercise_id: problem for exercise_id in cases}
-        answers = load_answers(job / "answers", cases)
+        answers = load_answers(job / "scratch" / "answers", cases)
         verdicts = score_notebook(submission.notebook, cases, answers, why)
         cells = {k: v for k, v in skipped.items() if k.isdigit()}
         result = Result(name, submission.notebook, verdicts, problem, cells)

@@ -14,6 +14,8 @@ import signal
 import sys
 import time
 
+import psutil
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -27,29 +29,12 @@ def become_subreaper() -> bool:
         return False
 
 
-def _parents() -> dict[int, int]:
-    """pid -> parent pid for every process we can see in /proc."""
-    table = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read().decode(errors="replace")
-                table[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    return table
-
-
 def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, children first."""
-    parents = _parents()
-    found, frontier = [], [pid]
-    while frontier:
-        children = [p for p, parent in parents.items() if parent in frontier and p not in found]
-        found += children
-        frontier = children
-    return found
+    """Every process below `pid` (zombies included), children first."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def kill_group(pgid: int) -> None:

@@ -40,31 +40,36 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def write_csv(results: list[Result], path: Path) -> None:
+def rows(results: list[Result]) -> list[dict]:
+    """One plain row per submission, sorted by path: everything the CSV and the JSON say about it."""
+    return [{
+        "submission": r.submission, "notebook": r.notebook, "score": r.score, "max_score": r.max_score,
+        "points": {v.exercise: v.earned for v in r.verdicts},
+        "problem": r.problem,
+        "skipped_cells": {k: v for k, v in sorted(r.skipped.items(), key=lambda kv: int(kv[0]))},
+        "lost": [{"exercise": v.exercise, "points_lost": round(v.points - v.earned, 2), "status": str(v.status),
+                  "reason": v.message} for v in r.verdicts if v.earned < v.points],
+    } for r in sorted(results, key=lambda r: r.submission)]
+
+
+def write_csv(rows: list[dict], path: Path) -> None:
     """One row per submission (sorted by path), one column per exercise of the notebooks in the batch."""
-    notebooks = sorted({r.notebook for r in results if r.notebook})
+    notebooks = sorted({r["notebook"] for r in rows if r["notebook"]})
     columns = [e.id for name in notebooks for e in NOTEBOOKS[name]]
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["submission", "notebook", "score", "max_score", *columns])
-        for r in sorted(results, key=lambda r: r.submission):
-            earned = {v.exercise: _number(v.earned) for v in r.verdicts}
-            writer.writerow([r.submission, r.notebook, _number(r.score), r.max_score,
+        for r in sorted(rows, key=lambda r: r["submission"]):
+            earned = {k: _number(v) for k, v in r["points"].items()}
+            writer.writerow([r["submission"], r["notebook"], _number(r["score"]), r["max_score"],
                              *(earned.get(c, "") for c in columns)])
 
 
-def write_reasons(results: list[Result], path: Path, seed: int) -> None:
-    """Every lost point with its reason, and what stopped a run, as JSON."""
-    rows = []
-    for r in sorted(results, key=lambda r: r.submission):
-        rows.append({
-            "submission": r.submission, "notebook": r.notebook, "score": r.score, "max_score": r.max_score,
-            "problem": r.problem,
-            "skipped_cells": {k: v for k, v in sorted(r.skipped.items(), key=lambda kv: int(kv[0]))},
-            "lost": [{"exercise": v.exercise, "points_lost": round(v.points - v.earned, 2), "status": v.status,
-                      "reason": v.message} for v in r.verdicts if v.earned < v.points],
-        })
-    path.write_text(json.dumps({"seed": seed, "submissions": rows}, indent=1, ensure_ascii=False) + "\n")
+def write_reasons(rows: list[dict], path: Path, seed: int, shard: str | None = None) -> None:
+    """Every lost point with its reason, and what stopped a run, as JSON; a shard's part says which it is."""
+    head = {"seed": seed} | ({"shard": shard} if shard else {})
+    ordered = sorted(rows, key=lambda r: r["submission"])
+    path.write_text(json.dumps(head | {"submissions": ordered}, indent=1, ensure_ascii=False) + "\n")
 
 
 def feedback_name(submission: str) -> str:

@@ -3,9 +3,12 @@
     python -m lstm_course.grade.sandbox JOB_DIR
 
 The grader starts this worker in a new session, one per submission. JOB_DIR holds `job.json`
-(timeouts, memory cap, the cases to collect) and `submission.ipynb`, a copy of the learner's file.
-The worker runs the cells one by one in a kernel under `grade.kernel`'s limits, then the grader's
-collection step, one cell per exercise, each writing `answers/<exercise id>.json`. A cell that runs
+(timeouts, memory cap, the cases to collect, whether to isolate) and `scratch/submission.ipynb`, a
+copy of the learner's file. The worker runs the cells one by one in a kernel under `grade.kernel`'s
+limits, inside `grade.isolation`'s sandbox unless the grader was told `--no-sandbox`, then the
+grader's collection step, one cell per exercise, each writing `scratch/answers/<exercise id>.json`.
+The kernel sees only `scratch/` (its working directory) and `ipc/` (its sockets); the rest of
+JOB_DIR, where this worker writes, is out of its reach. A cell that runs
 past its timeout, kills the kernel or runs out of memory (whose garbage would starve every later
 cell), or an answer that hangs when the grader calls it, is recorded and skipped, and the notebook
 is run again from the top in a fresh kernel (a few times at most), so one broken answer costs only
@@ -30,6 +33,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from .isolation import Sandbox
 from .reaper import become_subreaper, kill_descendants, kill_group
 
 KERNEL_NAME = "lstm-course-sandbox"
@@ -39,11 +43,13 @@ MAX_TEXT = 20_000  # characters kept of one output in the feedback notebook
 MAX_OUTPUTS = 20  # outputs kept per cell
 
 
-def write_kernelspec(job: Path, memory_mb: int) -> KernelSpecManager:
-    """A kernelspec that starts `grade.kernel` with this Python and this memory cap."""
+def write_kernelspec(job: Path, memory_mb: int, sandbox: Sandbox | None) -> KernelSpecManager:
+    """A kernelspec that starts `grade.kernel` with this Python and this memory cap, in `sandbox` if given."""
     folder = job / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "lstm_course.grade.kernel", "--memory-mb", str(memory_mb), "-f", "{connection_file}"]
+    if sandbox is not None:
+        argv = sandbox.wrap(argv, dict(os.environ))
     spec = {"argv": argv, "display_name": "sandbox", "language": "python"}
     (folder / "kernel.json").write_text(json.dumps(spec))
     return KernelSpecManager(kernel_dirs=[str(job / "kernels")], ensure_native_kernel=False)
@@ -64,13 +70,22 @@ def run_once(nb, job: Path, config: dict, skip: dict, deadline: float, failed: d
     "collect:<exercise id>" when calling that answer hung or killed the kernel. A collection cell
     that ends in an error is noted in `failed`.
     """
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=write_kernelspec(job, config["memory_mb"]))
+    scratch, ipc = job / "scratch", job / "ipc"
+    overlays = tuple((copy, original) for copy, original in config["overlays"])
+    sandbox = Sandbox(scratch, ipc, overlays) if config["sandbox"] else None
+    specs = write_kernelspec(job, config["memory_mb"], sandbox)
+    # Unix sockets in ipc/ reach into the sandbox, whose network namespace has no route to ours.
+    transport = {"transport": "ipc", "ip": str(ipc / "kernel")} if sandbox else {}
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs,
+                            connection_file=str(ipc / "connection.json"), **transport)
     client = NotebookClient(
         nb, km=km, timeout=config["cell_timeout"], allow_errors=True, interrupt_on_timeout=False,
         shutdown_kernel="immediate", startup_timeout=60, record_timing=False,
-        resources={"metadata": {"path": str(job / "run")}},
+        resources={"metadata": {"path": str(scratch)}},
     )
-    answers = job / "answers"
+    answers = scratch / "answers"
+    if answers.is_symlink() or answers.is_file():  # the kernel may have put anything there
+        answers.unlink()
     shutil.rmtree(answers, ignore_errors=True)
     answers.mkdir()
     pgid = None
@@ -141,10 +156,10 @@ def main(job: Path) -> int:
     become_subreaper()
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_MB << 20, WORKER_MEMORY_MB << 20))
     config = json.loads((job / "job.json").read_text())
-    (job / "run").mkdir(exist_ok=True)
-    os.chdir(job / "run")
+    (job / "ipc").mkdir(mode=0o700, exist_ok=True)
+    os.chdir(job)
     deadline = time.monotonic() + config["wall_timeout"]
-    source = nbformat.read(job / "submission.ipynb", as_version=4)
+    source = nbformat.read(job / "scratch" / "submission.ipynb", as_version=4)
     skip: dict[str, str] = {}
     failed: dict[str, str] = {}
     nb = source

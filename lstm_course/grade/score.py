@@ -8,6 +8,8 @@ the reference is computed afresh here, on the same cases, and compared number by
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from ..exercise_bank.judge import Status, Verdict, judge
@@ -36,13 +38,24 @@ def load_answers(folder: Path, exercise_ids) -> dict:
 
 
 def load_answer_file(path: Path) -> dict:
-    """One answers file as {exercise id: [result, ...]}, or Unreadable."""
-    if not path.is_file():
-        raise Unreadable("no answers were collected")
-    if path.stat().st_size > MAX_ANSWER_BYTES:
+    """One answers file as {exercise id: [result, ...]}, or Unreadable.
+
+    The kernel could have replaced the file or its folder by a link to another submission's
+    answers, which the grader (outside the sandbox) would follow: links are refused.
+    """
+    if path.parent.is_symlink() or path.is_symlink():
+        raise Unreadable("the collected answers are a link, not a file")
+    try:
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise Unreadable("no answers were collected")
+            raw = f.read(MAX_ANSWER_BYTES + 1)
+    except OSError:
+        raise Unreadable("no answers were collected") from None
+    if len(raw) > MAX_ANSWER_BYTES:
         raise Unreadable("the collected answers are too large")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError, UnicodeDecodeError):
         raise Unreadable("the collected answers are not valid JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):

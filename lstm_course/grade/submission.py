@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from ..exercise_bank.registry import notebook_for
+from ..exercise_bank.registry import NOTEBOOKS, notebook_for
+from .intake import Unreadable, normalise
 
 MAX_BYTES = 20 << 20  # a submission larger than this is refused unread
 
@@ -22,11 +22,11 @@ class NotANotebook(ValueError):
 class Submission:
     path: Path
     notebook: str  # the exercise notebook's stem, e.g. "03_building_an_lstm_cell"
-    data: bytes  # the bytes read once, so the file itself is never opened again
+    data: bytes  # the notebook as Jupyter would save it (`intake.normalise`), read from the file once
 
 
 def read(path: Path) -> Submission:
-    """Load and validate `path`; NotANotebook if it is not a notebook of a known exercise."""
+    """Load and normalise `path`; NotANotebook if it is not a notebook of a known exercise."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise NotANotebook(f"larger than {MAX_BYTES >> 20} MB")
@@ -34,27 +34,32 @@ def read(path: Path) -> Submission:
     except OSError as error:
         raise NotANotebook(f"cannot be read ({error.strerror})") from None
     try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-        nbformat.validate(nb)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NotANotebook(f"not a valid notebook (not UTF-8 text at byte {error.start})") from None
+    try:
+        nb = normalise(text)
     except RecursionError:
         raise NotANotebook("not a notebook (nested too deeply)") from None
-    except Exception as error:  # JSON, Unicode and schema errors all mean the same thing here
-        raise NotANotebook(f"not a valid notebook ({type(error).__name__})") from None
-    return Submission(path, which_notebook(nb, path), data)
+    except Unreadable as error:
+        raise NotANotebook(str(error)) from None
+    return Submission(path, which_notebook(nb, path), nbformat.writes(nb).encode("utf-8"))
 
 
 def which_notebook(nb, path: Path) -> str:
-    """The exercise notebook named in the metadata or, failing that, in the file name."""
+    """The exercise notebook named in the metadata or, failing that, in the file name: a notebook's
+    stem anywhere in it, else a two-digit number standing alone (`alice_03.ipynb`, `03-bob.ipynb`)."""
     claimed = nb.metadata.get("lstm_course", {})
     claimed = claimed.get("exercise") if isinstance(claimed, dict) else None
     if isinstance(claimed, str) and notebook_for(claimed):
         return notebook_for(claimed)
-    match = re.search(r"(?<!\d)(\d\d)_", path.name)
-    found = notebook_for(match.group(1) + "_") if match else None
-    if found is None:
-        raise NotANotebook("neither its metadata nor its file name says which exercise it is")
-    return found
-
-
-def as_json(submission: Submission) -> dict:
-    return json.loads(submission.data.decode("utf-8"))
+    named = [stem for stem in NOTEBOOKS if stem in path.name]
+    numbered = {notebook_for(n + "_") for n in re.findall(r"(?<!\d)(\d\d)(?!\d)", path.stem)} - {None}
+    found = named or sorted(numbered)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise NotANotebook(f"its file name could be any of the exercises {', '.join(found)}; "
+                           "keep only one two-digit number in the name")
+    raise NotANotebook("neither its metadata nor its file name says which exercise it is "
+                       "(name it with the exercise's two-digit number, e.g. alice_03.ipynb)")

@@ -1,0 +1,65 @@
+"""Keep the exercise bank's answers out of the sandbox: copies of its modules without them.
+
+The learner's kernel needs the bank (the setup cell imports `lstm_course.checks`; the collection
+step calls each answer the way the bank says), but not the bank's reference answers nor the oracles
+that compute the same results another way. For every module that defines one, the grader writes a
+copy in which the body of each of those functions is replaced by a `PermissionError`, and the
+sandbox shows that copy in place of the module (`isolation.Sandbox`) and hides the module's
+compiled bytecode. Everything else in the module, its cases, its known mistakes and the code its
+references call (the course's own cells and layers, which learners may use), stays as it is.
+
+So a submission that imports a reference and hands it in as its answer gets an error on every case
+and no points for it; one that reads the bank's files reads the copies.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+from pathlib import Path
+
+from ..exercise_bank.registry import EXERCISES
+
+MESSAGE = "the exercise bank's answers are not available while grading"
+
+
+def secret_functions() -> dict[Path, set[str]]:
+    """{module file: names of the top-level reference and oracle functions it defines}."""
+    found: dict[Path, set[str]] = {}
+    for exercise in EXERCISES.values():
+        for function in (exercise.reference, getattr(exercise, "oracle", None)):
+            if function is None:
+                continue
+            if not isinstance(function, types.FunctionType) or function.__qualname__ != function.__name__:
+                raise TypeError(f"exercise {exercise.id}: its reference and oracle must be top-level functions "
+                                f"so the grader can keep them out of the sandbox, got {function!r}")
+            path = Path(sys.modules[function.__module__].__file__).resolve()
+            found.setdefault(path, set()).add(function.__name__)
+    return found
+
+
+def redacted(source: str, names: set[str]) -> str:
+    """`source` with the bodies (docstrings included) of the top-level functions `names` replaced."""
+    lines = source.splitlines(keepends=True)
+    functions = [node for node in ast.parse(source).body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names]
+    missing = names - {f.name for f in functions}
+    if missing:
+        raise ValueError(f"expected top-level functions {sorted(missing)} in the module, found none by that name")
+    for function in sorted(functions, key=lambda f: f.lineno, reverse=True):
+        first, last = function.body[0].lineno - 1, function.end_lineno
+        indent = " " * function.body[0].col_offset
+        lines[first:last] = [f"{indent}raise PermissionError({MESSAGE!r})\n"]
+    return "".join(lines)
+
+
+def write_redacted(folder: Path) -> list[tuple[str, str]]:
+    """Write the redacted copies into `folder`; return [(copy, original)] for `isolation.Sandbox`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    overlays = []
+    for k, (path, names) in enumerate(sorted(secret_functions().items())):
+        copy = folder / f"{k:02d}_{path.name}"
+        copy.write_text(redacted(path.read_text(encoding="utf-8"), names), encoding="utf-8")
+        overlays.append((str(copy), str(path)))
+    return overlays

@@ -34,11 +34,14 @@ from torch.autograd.function import once_differentiable
 
 from .layers import LSTM
 
+G_BLOCK = 2
+"""Index of the candidate block g among the four gate blocks, in PyTorch's order i|f|g|o."""
+
 
 def _double_g_rows(tensor, H):
     """A copy of a (4H, ...) weight or bias with the candidate block g (rows 2H..3H) doubled."""
     scaled = tensor.clone()
-    scaled[2 * H : 3 * H] *= 2
+    scaled[G_BLOCK * H : (G_BLOCK + 1) * H] *= 2
     return scaled
 
 

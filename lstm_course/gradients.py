@@ -62,6 +62,8 @@ _LAYER_CELLS = (
     ((layers.GRU, nn.GRU), cells.GRUCell),
 )
 _LSTMS = (*_LSTM_CELLS, layers.LSTM, nn.LSTM)
+FORGET_BLOCK = 1
+"""Index of the forget gate's block among an LSTM's four gate blocks, in PyTorch's order i|f|g|o."""
 
 
 def _cell_type(module) -> type | None:
@@ -305,10 +307,11 @@ def set_forget_bias(target, value: float):
         raise ValueError("this LSTM was built with bias=False, so it has no forget-gate bias to set")
     value = check_number("value", value)
     H = target.hidden_size
+    f_rows = slice(FORGET_BLOCK * H, (FORGET_BLOCK + 1) * H)
     with torch.no_grad():
         for name, p in target.named_parameters():
             if name.startswith("bias_ih"):
-                p[H:2 * H] = value
+                p[f_rows] = value
             elif name.startswith("bias_hh"):
-                p[H:2 * H] = 0.0
+                p[f_rows] = 0.0
     return target

@@ -28,6 +28,9 @@ ADDING_BASELINE_MSE = 1 / 6
 IGNORE_INDEX = -100
 """Tag of the positions that carry no label (`nn.CrossEntropyLoss`'s default `ignore_index`)."""
 
+CUE_AFTER_PROBABILITY = 0.5
+"""With cue="random", the chance that a "bank" sentence puts its cue word after "bank"."""
+
 
 def _randint(high, size, generator):
     return torch.randint(high, size, generator=generator)
@@ -240,7 +243,7 @@ def bank_task(batch_size: int, cue: str = "random", generator: torch.Generator |
 
     Args:
         batch_size: B.
-        cue: "before", "after" or "random" (each sentence picks with probability 1/2).
+        cue: "before", "after" or "random" (each sentence picks with probability `CUE_AFTER_PROBABILITY`).
         generator: a `torch.Generator`.
 
     Returns:
@@ -257,7 +260,7 @@ def bank_task(batch_size: int, cue: str = "random", generator: torch.Generator |
     check_choice("cue", cue, ("before", "after", "random"))
     check_generator(generator)
     if cue == "random":
-        cue_after = torch.rand(B, generator=generator) < 0.5  # (B,)
+        cue_after = torch.rand(B, generator=generator) < CUE_AFTER_PROBABILITY  # (B,)
     else:
         cue_after = torch.full((B,), cue == "after")
     frame = _randint(len(BANK_FRAMES_BEFORE), (B,), generator).tolist()

@@ -22,6 +22,8 @@ import torch
 from .validation import check_number, check_positive_int, check_type
 
 DEFAULT_TEXT = "alice.txt"
+SHOWN_IN_ERRORS = 10
+"""How many ids an error message quotes, so a long bad sequence does not flood the screen."""
 
 
 def available_texts() -> list[str]:
@@ -79,7 +81,7 @@ class CharVocab:
         """(T,) ids (a tensor or a list) -> the string."""
         ids = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
         if any(not 0 <= i < len(self) for i in ids):
-            raise ValueError(f"ids must be in 0 .. {len(self) - 1}, got {ids[:10]}")
+            raise ValueError(f"ids must be in 0 .. {len(self) - 1}, got {ids[:SHOWN_IN_ERRORS]}")
         return "".join(self.chars[i] for i in ids)
 
 

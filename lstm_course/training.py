@@ -7,12 +7,13 @@ every line; the lessons show the same steps written out by hand before they call
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
+
+from .validation import check_number, check_positive_int
 
 
 def set_seed(seed: int = 0) -> torch.Generator:
@@ -33,7 +34,6 @@ def fit(
     steps: int,
     lr: float = 3e-3,
     max_norm: float | None = 1.0,
-    progress: bool = False,
 ) -> list[float]:
     """Train `model` for `steps` Adam steps and return the loss after each one.
 
@@ -44,12 +44,15 @@ def fit(
         steps: number of optimisation steps.
         lr: Adam's learning rate.
         max_norm: clip the global gradient norm to this (None: no clipping). Clipping is the
-            standard cure for exploding gradients in recurrent networks.
-        progress: print a one-line progress bar that updates in place.
+            standard cure for exploding gradients (Pascanu et al., 2013).
 
     Returns:
         The loss history, one float per step.
     """
+    steps = check_positive_int("steps", steps)
+    lr = check_number("lr", lr, low=0)
+    if max_norm is not None:
+        max_norm = check_number("max_norm", max_norm, low=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
     model.train()
@@ -62,12 +65,6 @@ def fit(
             nn.utils.clip_grad_norm_(model.parameters(), max_norm)
         optimizer.step()
         history.append(loss.item())
-        if progress and (step + 1 == steps or (step + 1) % max(1, steps // 20) == 0):
-            done = (step + 1) * 20 // steps
-            sys.stdout.write(f"\r[{'#' * done}{'.' * (20 - done)}] step {step + 1}/{steps}  loss {history[-1]:.4f}")
-            sys.stdout.flush()
-    if progress:
-        sys.stdout.write("\n")
     model.eval()
     return history
 

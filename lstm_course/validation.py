@@ -17,6 +17,9 @@ from collections.abc import Sequence
 
 import torch
 
+SHORT_REPR = 40
+"""Longest repr of a wrong value quoted in a message; longer ones are cut with '...'."""
+
 
 def shape_str(shape: Sequence[int]) -> str:
     """`(2, 5, 3)` rather than `torch.Size([2, 5, 3])`."""
@@ -31,7 +34,7 @@ def describe(value) -> str:
     if isinstance(value, (tuple, list)):
         return f"{type(value).__name__} of length {len(value)}"
     text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    return f"{type(value).__name__} {text if len(text) <= SHORT_REPR else text[: SHORT_REPR - 3] + '...'}"
 
 
 def _or_list(choices: Sequence) -> str:

@@ -325,3 +325,74 @@ def plot_forecasts(dates, truth, forecasts: Mapping, title: str | None = None, u
     if title:
         fig.suptitle(title, fontsize="medium")
     return fig
+
+
+def plot_confusion_matrix(matrix, classes: Sequence[str], title: str | None = None, figsize=(4.6, 4.0)) -> Figure:
+    """A (C, C) confusion matrix as a heat map: row = true class, column = predicted class.
+
+    Each cell is coloured by the share of its row (so every true class reads on the same scale) and
+    labelled with the count.
+
+    Args:
+        matrix: (C, C) counts. classes: C names, in the matrix's order.
+
+    Returns:
+        A Figure with one axes and a colour bar of the row share.
+
+    Raises:
+        ValueError: the matrix is not (C, C) with one name per class.
+    """
+    counts = _array(matrix)
+    if counts.ndim != 2 or counts.shape != (len(classes), len(classes)):
+        raise ValueError(f"matrix must be (C, C) with C = {len(classes)} classes, got {shape_str(counts.shape)}")
+    share = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    fig = _figure(figsize, left=0.17, right=0.95, bottom=0.15, top=0.9 if title else 0.97)
+    ax = fig.add_subplot()
+    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for r in range(len(classes)):
+        for c in range(len(classes)):
+            ax.text(c, r, f"{int(counts[r, c])}", ha="center", va="center", fontsize="small",
+                    color="white" if share[r, c] > 0.5 else "black")
+    ax.set_xticks(range(len(classes)), classes)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted language")
+    ax.set_ylabel("true language")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the row")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def plot_class_probabilities(probabilities: Mapping, classes: Sequence[str], title: str | None = None,
+                             figsize=(5.6, 3.0)) -> Figure:
+    """Horizontal bars of p(class) for one input, one group of bars per model.
+
+    Args:
+        probabilities: model name -> (C,) probabilities summing to 1. classes: C names.
+
+    Returns:
+        A Figure with one axes, probabilities from 0 to 1 on x.
+
+    Raises:
+        ValueError: a probability vector is not (C,).
+    """
+    fig = _figure(figsize, left=0.16, bottom=0.17, top=0.88 if title else 0.97)
+    ax = fig.add_subplot()
+    rows = np.arange(len(classes))
+    height = 0.8 / max(len(probabilities), 1)
+    for k, (label, p) in enumerate(probabilities.items()):
+        values = _array(p)
+        if values.shape != (len(classes),):
+            raise ValueError(f"probabilities for {label!r} must be (C,) = ({len(classes)},), "
+                             f"got {shape_str(values.shape)}")
+        ax.barh(rows + (k - (len(probabilities) - 1) / 2) * height, values, height=height,
+                color=COLORS[k % len(COLORS)], label=label)
+    ax.set_yticks(rows, classes)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig

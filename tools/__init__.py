@@ -1,0 +1,1 @@
+"""Scripts that build, run and derive the course: `python -m tools.<name>`."""

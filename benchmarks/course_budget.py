@@ -1,7 +1,7 @@
 """The course's own speed budget: execute every lesson and solution notebook fresh and time each one.
 
     python benchmarks/course_budget.py                           # notebooks/ and solutions/
-    python benchmarks/course_budget.py notebooks/07_*.ipynb      # just some
+    python benchmarks/course_budget.py notebooks/11_*.ipynb      # just some
 
 Targets on a 2-core CPU: every notebook within 30 s, the whole course within 180 s. The exit
 status is 1 when a notebook fails or a target is missed.

@@ -1,7 +1,7 @@
 """The widget gallery in a real JupyterLab, driven in Debian's Chromium with Playwright.
 
 A JupyterLab server is started on 127.0.0.1 with a random token, rooted in a temporary folder
-that holds a copy of `notebooks/08_widget_gallery.ipynb`; headless Chromium opens the notebook,
+that holds a copy of `notebooks/12_widget_gallery.ipynb`; headless Chromium opens the notebook,
 runs every cell, and operates every control of every app (slider keys, dropdowns, toggles,
 buttons) while the tests read what the page renders. The browser is the system's
 (/usr/bin/chromium); nothing is downloaded. On a failure, a screenshot of the page is saved to

@@ -1,9 +1,12 @@
 """The three ways to install the course agree: pyproject.toml, constraints.txt and environment.yml."""
 
+import ast
+import importlib.metadata
 import re
 import sys
 from pathlib import Path
 
+import nbformat
 import yaml
 from packaging.requirements import Requirement
 
@@ -50,12 +53,41 @@ def environment_pins() -> dict[str, str]:
 CI_ONLY_EXTRAS = {"nbgrader"}  # installed by `make test` only; the learners' environment.yml must not grow
 
 
-def project_requirements(extras=None) -> list[str]:
+def project_requirements(extras=None, all_markers=False) -> list[str]:
+    """The packages pyproject.toml declares, in the main list and the chosen extras (None: all).
+
+    An extra may name the course's own other extras (`lstm_course[dev]`); those are not packages to pin.
+    """
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     chosen = {k: v for k, v in project["optional-dependencies"].items() if extras is None or k in extras}
     names = project["dependencies"] + [r for extra in chosen.values() for r in extra]
     requirements = [Requirement(name) for name in names]
-    return [normalise(r.name) for r in requirements if r.marker is None or r.marker.evaluate()]
+    return [normalise(r.name) for r in requirements
+            if normalise(r.name) != normalise(project["name"])
+            and (all_markers or r.marker is None or r.marker.evaluate())]
+
+
+def imported_modules() -> dict[str, set[str]]:
+    """Top-level modules imported by the package, tools, tests, benchmarks and notebooks -> the files."""
+    sources = {path: path.read_text() for folder in ("lstm_course", "tools", "tests", "benchmarks")
+               for path in (ROOT / folder).rglob("*.py")}
+    for notebook in [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb")]:
+        cells = nbformat.read(notebook, as_version=4).cells
+        code = [c.source for c in cells if c.cell_type == "code"]
+        sources[notebook] = "\n".join(line for cell in code for line in cell.splitlines()
+                                      if not line.lstrip().startswith(("%", "!")))
+    found: dict[str, set[str]] = {}
+    for path, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(ROOT)))
+    return found
 
 
 def learner_extras() -> set[str]:
@@ -94,3 +126,18 @@ def test_environment_installs_the_course_package():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_lines = next(entry["pip"] for entry in env["dependencies"] if isinstance(entry, dict))
     assert "-e ." in pip_lines
+
+
+def test_every_package_the_code_imports_is_declared():
+    local = {p.stem for folder in ("tests", "tools", "benchmarks") for p in (ROOT / folder).glob("*.py")}
+    local |= {p.name for p in (ROOT / "tests").iterdir() if p.is_dir()} | {"lstm_course", "tools", "tests"}
+    distributions = importlib.metadata.packages_distributions()
+    declared = set(project_requirements(all_markers=True))
+    missing = {}
+    for module, files in imported_modules().items():
+        if module in sys.stdlib_module_names or module in local:
+            continue
+        provided_by = {normalise(d) for d in distributions.get(module, [module])}
+        if not provided_by & declared:
+            missing[module] = sorted(files)[:3]
+    assert not missing, f"imported but not declared in pyproject.toml (module: files): {missing}"

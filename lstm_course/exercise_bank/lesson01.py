@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import nn
 
+from .cases import load_plain, randn, step_case, step_tensors
 from .spec import Exercise, Wrong, tensor
 
 NOTEBOOK = "01_rnn_vanishing_gradients"
-
-
-def randn(rng, *shape, scale=1.0):
-    """Plain nested lists of normal numbers (cases are stored as plain data)."""
-    return (rng.standard_normal(shape) * scale).tolist()
 
 
 # 1. One step of a vanilla RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).
@@ -22,35 +19,30 @@ def rnn_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)  # (B, H)
 
 
-def _rnn_case(rng, batch, input_size, hidden_size, about, scale=0.5, zero_state=False):
-    return {
-        "about": about,
-        "x": randn(rng, batch, input_size),
-        "h": [[0.0] * hidden_size for _ in range(batch)] if zero_state else randn(rng, batch, hidden_size),
-        "weight_ih": randn(rng, hidden_size, input_size, scale=scale),
-        "weight_hh": randn(rng, hidden_size, hidden_size, scale=scale),
-        "bias_ih": randn(rng, hidden_size, scale=scale),
-        "bias_hh": randn(rng, hidden_size, scale=scale),
-    }
-
-
 def _rnn_cases(rng):
     return [
-        _rnn_case(rng, 3, 4, 5, "B=3, I=4, H=5"),
-        _rnn_case(rng, 1, 2, 3, "a batch of one, h_0 = 0", zero_state=True),
-        _rnn_case(rng, 2, 3, 3, "I = H, so a transposed weight still runs"),
-        _rnn_case(rng, 4, 3, 2, "large weights: tanh saturates", scale=3.0),
+        step_case(rng, 3, 4, 5, "B=3, I=4, H=5"),
+        step_case(rng, 1, 2, 3, "a batch of one, h_0 = 0", zero_state=True),
+        step_case(rng, 2, 3, 3, "I = H, so a transposed weight still runs"),
+        step_case(rng, 4, 3, 2, "large weights: tanh saturates", scale=3.0),
     ]
 
 
 def _call_rnn_step(answer, case):
-    names = ("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    return answer(*(tensor(case[n]) for n in names))
+    return answer(*step_tensors(case))
+
+
+def _rnn_step_oracle(case):
+    """nn.RNNCell with the case's weights."""
+    hidden_size, input_size = len(case["weight_ih"]), len(case["weight_ih"][0])
+    cell = load_plain(nn.RNNCell(input_size, hidden_size).double(),
+                      {k: case[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+    return cell(*step_tensors(case, ("x", "h")))
 
 
 RNN_STEP = Exercise(
     id="rnn_step", notebook=NOTEBOOK, name="rnn_step", points=40,
-    cases=_rnn_cases, call=_call_rnn_step, reference=rnn_step,
+    cases=_rnn_cases, call=_call_rnn_step, reference=rnn_step, oracle=_rnn_step_oracle,
     wrong=(
         Wrong(lambda x, h, wi, wh, bi, bh: x @ wi.T + bi + h @ wh.T + bh, "did you forget the tanh?"),
         Wrong(lambda x, h, wi, wh, bi, bh: torch.sigmoid(x @ wi.T + bi + h @ wh.T + bh),
@@ -115,9 +107,24 @@ def _ratio_from_h0(wi, wh, xs):
     return h0.grad.norm() / h.grad.norm()
 
 
+def _ratio_oracle(case):
+    """nn.RNN's states h_1..h_T, then backpropagation written out: dL/dh_{t-1} = W_hhᵀ (dL/dh_t ⊙ (1 - h_t²))."""
+    weight_ih, weight_hh, xs = (tensor(case[n]) for n in ("weight_ih", "weight_hh", "xs"))
+    rnn = nn.RNN(weight_ih.shape[1], weight_hh.shape[0], bias=False).double()
+    rnn.load_state_dict({"weight_ih_l0": weight_ih, "weight_hh_l0": weight_hh})
+    with torch.no_grad():
+        states, _ = rnn(xs[:, None])  # (T, 1, H)
+    states = states[:, 0]  # (T, H)
+    grad = torch.ones_like(states[-1])  # dL/dh_T for L = sum of h_T
+    last = grad.norm()
+    for t in range(len(states) - 1, 0, -1):
+        grad = weight_hh.T @ (grad * (1 - states[t] ** 2))  # (H,) dL/dh_{t-1}
+    return grad.norm() / last
+
+
 GRADIENT_RATIO = Exercise(
     id="gradient_ratio", notebook=NOTEBOOK, name="gradient_ratio", points=35,
-    cases=_ratio_cases, call=_call_ratio, reference=gradient_ratio, rtol=1e-5, atol=1e-12,
+    cases=_ratio_cases, call=_call_ratio, reference=gradient_ratio, rtol=1e-5, atol=1e-12, oracle=_ratio_oracle,
     wrong=(
         Wrong(_inverse_ratio, "the ratio is upside down: divide ||dL/dh_1|| by ||dL/dh_T||"),
         Wrong(_ratio_from_h0, "measure at h_1, the first state the RNN computes, not at the initial state h_0"),
@@ -163,9 +170,18 @@ def _always_scale(grads, max_norm):
 ZEROS = {"about": "all gradients zero: nothing to clip, no division by zero", "max_norm": 1.0,
          "grads": [[[0.0, 0.0]] * 3, [0.0] * 4, [[0.0, 0.0]] * 2]}
 
+def _clip_oracle(case):
+    """torch.nn.utils.clip_grad_norm_ on parameters holding the case's gradients."""
+    parameters = [nn.Parameter(torch.zeros_like(tensor(g))) for g in case["grads"]]
+    for parameter, g in zip(parameters, case["grads"]):
+        parameter.grad = tensor(g)
+    nn.utils.clip_grad_norm_(parameters, case["max_norm"])
+    return [parameter.grad for parameter in parameters]
+
+
 CLIP = Exercise(
     id="clip_by_global_norm", notebook=NOTEBOOK, name="clip_by_global_norm", points=25,
-    cases=_clip_cases, call=_call_clip, reference=clip_by_global_norm, rtol=1e-5,
+    cases=_clip_cases, call=_call_clip, reference=clip_by_global_norm, rtol=1e-5, oracle=_clip_oracle,
     parts=("grads[0]", "grads[1]", "grads[2]"), fixed_cases=(ZEROS,),
     wrong=(
         Wrong(_clip_each, "clip by the norm of all gradients together, not each tensor on its own"),

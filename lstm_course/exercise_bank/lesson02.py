@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
+from torch import nn
 
-from .lesson01 import randn
+from ..cells import lstm_step
+from .cases import randn, step_case, step_tensors
 from .spec import Exercise, Wrong, tensor
 
 NOTEBOOK = "02_lstm_gates"
@@ -20,26 +23,13 @@ def lstm_gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
 
 
-def _gate_case(rng, batch, input_size, hidden_size, about, scale=0.5):
-    return {
-        "about": about,
-        "x": randn(rng, batch, input_size),
-        "h": randn(rng, batch, hidden_size),
-        "weight_ih": randn(rng, 4 * hidden_size, input_size, scale=scale),
-        "weight_hh": randn(rng, 4 * hidden_size, hidden_size, scale=scale),
-        "bias_ih": randn(rng, 4 * hidden_size, scale=scale),
-        "bias_hh": randn(rng, 4 * hidden_size, scale=scale),
-    }
-
-
 def _gate_cases(rng):
-    return [_gate_case(rng, 2, 3, 4, "B=2, I=3, H=4"), _gate_case(rng, 1, 1, 1, "B=1, I=1, H=1"),
-            _gate_case(rng, 3, 2, 2, "large weights", scale=3.0)]
+    return [step_case(rng, 2, 3, 4, "B=2, I=3, H=4", gates=4), step_case(rng, 1, 1, 1, "B=1, I=1, H=1", gates=4),
+            step_case(rng, 3, 2, 2, "large weights", gates=4, scale=3.0)]
 
 
 def _call_gates(answer, case):
-    names = ("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    return tuple(answer(*(tensor(case[n]) for n in names)))
+    return tuple(answer(*step_tensors(case)))
 
 
 def _swap_if(*args):
@@ -57,9 +47,16 @@ def _ifog(x, h, wi, wh, bi, bh):
     return torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
 
 
+def _gates_oracle(case):
+    """The course's tested lstm_step (equal to nn.LSTMCell), which returns every gate."""
+    x, h, *weights = step_tensors(case)
+    step = lstm_step(x, h, torch.zeros_like(h), *weights)
+    return step.i, step.f, step.g, step.o
+
+
 LSTM_GATES = Exercise(
     id="lstm_gates", notebook=NOTEBOOK, name="lstm_gates", points=35,
-    cases=_gate_cases, call=_call_gates, reference=lstm_gates, parts=("i", "f", "g", "o"),
+    cases=_gate_cases, call=_call_gates, reference=lstm_gates, parts=("i", "f", "g", "o"), oracle=_gates_oracle,
     wrong=(
         Wrong(_swap_if, "are i and f swapped? PyTorch stacks the blocks i|f|g|o"),
         Wrong(_sigmoid_g, "the candidate g uses tanh (values in (-1, 1)), not sigmoid"),
@@ -91,9 +88,23 @@ def _call_update(answer, case):
     return tuple(answer(*(tensor(case[n]) for n in ("c", "i", "f", "g", "o"))))
 
 
+def _update_oracle(case):
+    """nn.LSTMCell whose input x holds the gates' pre-activations (W_ih = identity, W_hh = 0, no bias)."""
+    c, i, f, g, o = (tensor(case[n]) for n in ("c", "i", "f", "g", "o"))
+    hidden_size = c.shape[1]
+    cell = nn.LSTMCell(4 * hidden_size, hidden_size, bias=False).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.eye(4 * hidden_size))
+        cell.weight_hh.zero_()
+        logit = lambda p: torch.log(p / (1 - p))  # noqa: E731  the inverse of the sigmoid
+        x = torch.cat([logit(i), logit(f), torch.atanh(g), logit(o)], dim=1)  # (B, 4H)
+        h_next, c_next = cell(x, (torch.zeros_like(c), c))
+    return c_next, h_next
+
+
 CELL_UPDATE = Exercise(
     id="cell_update", notebook=NOTEBOOK, name="cell_update", points=35,
-    cases=_update_cases, call=_call_update, reference=cell_update, parts=("c", "h"),
+    cases=_update_cases, call=_call_update, reference=cell_update, parts=("c", "h"), oracle=_update_oracle,
     wrong=(
         Wrong(lambda c, i, f, g, o: (f * c + i * g, o * (f * c + i * g)), "did you forget tanh on the cell state?"),
         Wrong(lambda c, i, f, g, o: (i * c + f * g, o * torch.tanh(i * c + f * g)),
@@ -116,8 +127,21 @@ def _half_life_cases(rng):
             {"about": "f close to 1: long memory", "f": (1 - rng.uniform(1e-4, 1e-2, 3)).tolist()}]
 
 
+def _half_life_oracle(case):
+    """Decay a cell state step by step (c ← f·c, no input) and find where it crosses 1/2 by bisection."""
+    f = np.asarray(case["f"], dtype=np.float64)
+    low, high = np.zeros_like(f), np.ones_like(f)
+    while np.any(f ** high > 0.5):  # grow the bracket until the state has halved
+        high = np.where(f ** high > 0.5, 2 * high, high)
+    for _ in range(200):
+        middle = (low + high) / 2
+        halved = f ** middle <= 0.5
+        low, high = np.where(halved, low, middle), np.where(halved, middle, high)
+    return (low + high) / 2
+
+
 HALF_LIFE = Exercise(
-    id="half_life", notebook=NOTEBOOK, name="half_life", points=30,
+    id="half_life", notebook=NOTEBOOK, name="half_life", points=30, oracle=_half_life_oracle,
     cases=_half_life_cases, call=lambda answer, case: answer(tensor(case["f"])), reference=half_life, rtol=1e-6,
     fixed_cases=({"about": "f = 0.5 halves in exactly one step", "f": [0.5]},),
     wrong=(

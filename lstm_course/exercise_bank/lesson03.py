@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import nn
 
-from .lesson01 import randn
-from .lesson02 import _gate_case
+from .cases import load_plain, lstm_case, randn, step_tensors
 from .spec import Exercise, Wrong, tensor, to_plain
 
 NOTEBOOK = "03_building_an_lstm_cell"
@@ -22,16 +22,12 @@ def lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 def _cell_cases(rng):
-    cases = [_gate_case(rng, 2, 3, 4, "B=2, I=3, H=4"), _gate_case(rng, 1, 2, 1, "B=1, H=1"),
-             _gate_case(rng, 3, 2, 2, "large weights and cell state", scale=2.0)]
-    for case, scale in zip(cases, (1.0, 1.0, 4.0)):
-        case["c"] = randn(rng, len(case["x"]), len(case["h"][0]), scale=scale)
-    return cases
+    return [lstm_case(rng, 2, 3, 4, "B=2, I=3, H=4"), lstm_case(rng, 1, 2, 1, "B=1, H=1"),
+            lstm_case(rng, 3, 2, 2, "large weights and cell state", scale=2.0, c_scale=4.0)]
 
 
 def _call_cell(answer, case):
-    names = ("x", "h", "c", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    return tuple(answer(*(tensor(case[n]) for n in names)))
+    return tuple(answer(*step_tensors(case, ("x", "h", "c", "weight_ih", "weight_hh", "bias_ih", "bias_hh"))))
 
 
 def _swap_if(x, h, c, wi, wh, bi, bh):
@@ -50,8 +46,16 @@ def _ifog(x, h, c, wi, wh, bi, bh):
     return lstm_cell(x, h, c, swap(wi), swap(wh), swap(bi), swap(bh))
 
 
+def _cell_oracle(case):
+    """nn.LSTMCell with the case's weights."""
+    hidden_size, input_size = len(case["weight_hh"][0]), len(case["weight_ih"][0])
+    cell = load_plain(nn.LSTMCell(input_size, hidden_size).double(),
+                      {k: case[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+    return cell(*step_tensors(case, ("x",)), tuple(step_tensors(case, ("h", "c"))))
+
+
 LSTM_CELL = Exercise(
-    id="lstm_cell", notebook=NOTEBOOK, name="lstm_cell", points=50,
+    id="lstm_cell", notebook=NOTEBOOK, name="lstm_cell", points=50, oracle=_cell_oracle,
     cases=_cell_cases, call=_call_cell, reference=lstm_cell, parts=("h", "c"),
     wrong=(
         Wrong(_swap_if, "are i and f swapped? PyTorch stacks the blocks i|f|g|o"),
@@ -101,8 +105,23 @@ def _columns_swapped(weight, bias, input_size):
     return w[:, :input_size], w[:, input_size:], b_ih, b_hh
 
 
+def _layout_oracle(case):
+    """Differentiate the cat(h, x) cell's pre-activations, reordered to i|f|g|o, with respect to x and h:
+    the Jacobians are PyTorch's weight_ih and weight_hh, the value at x = h = 0 the total bias."""
+    weight, bias, input_size = tensor(case["weight"]), tensor(case["bias"]), case["input_size"]
+    hidden_size = weight.shape[0] // 4
+
+    def pre_activations(x, h):  # (I,), (H,) -> (4H,) in PyTorch's block order
+        f, i, g, o = (weight @ torch.cat([h, x]) + bias).chunk(4)  # the source stacks f|i|g|o
+        return torch.cat([i, f, g, o])
+
+    x0, h0 = torch.zeros(input_size, dtype=weight.dtype), torch.zeros(hidden_size, dtype=weight.dtype)
+    weight_ih, weight_hh = torch.autograd.functional.jacobian(pre_activations, (x0, h0))
+    return weight_ih, weight_hh, pre_activations(x0, h0)
+
+
 LAYOUT = Exercise(
-    id="from_cat_layout", notebook=NOTEBOOK, name="from_cat_layout", points=50,
+    id="from_cat_layout", notebook=NOTEBOOK, name="from_cat_layout", points=50, oracle=_layout_oracle,
     cases=_layout_cases, call=_call_layout, reference=from_cat_layout,
     parts=("weight_ih", "weight_hh", "bias_ih + bias_hh"),
     wrong=(

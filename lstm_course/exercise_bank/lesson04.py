@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .lesson01 import randn
+from .cases import randn
 from .spec import Exercise, Wrong, tensor
 
 NOTEBOOK = "04_nn_lstm_shapes_and_states"
@@ -54,8 +54,17 @@ def _output_without_d(B, T, I, H, L, bidirectional, batch_first):
     return ((B, T, H) if batch_first else (T, B, H)), state, state
 
 
+def _shapes_oracle(case):
+    """The shapes a real nn.LSTM returns for that configuration."""
+    B, T, I, H, L, bidirectional, batch_first = case["config"]
+    lstm = nn.LSTM(I, H, L, bidirectional=bidirectional, batch_first=batch_first)
+    with torch.no_grad():
+        output, (h_n, c_n) = lstm(torch.zeros((B, T, I) if batch_first else (T, B, I)))
+    return tuple(output.shape), tuple(h_n.shape), tuple(c_n.shape)
+
+
 PREDICT_SHAPES = Exercise(
-    id="predict_shapes", notebook=NOTEBOOK, name="predict_shapes", points=30,
+    id="predict_shapes", notebook=NOTEBOOK, name="predict_shapes", points=30, oracle=_shapes_oracle,
     cases=_shape_cases, call=_call_shapes, reference=predict_shapes, parts=("output", "h_n", "c_n"),
     fixed_cases=({"about": "B=1, T=1, I=1, H=1, L=1", "config": [1, 1, 1, 1, 1, False, False]},),
     wrong=(
@@ -117,8 +126,26 @@ def _reset_each_chunk(lstm, head, chunks, targets, lr):
     return torch.stack([train_tbptt(lstm, head, [x], [y], lr)[0] for x, y in zip(chunks, targets)])
 
 
+def _tbptt_oracle(case):
+    """torch.optim.SGD over the chunks, the state handed on through nn.LSTM's hx with its graph cut."""
+    def fresh_loop(lstm, head, chunks, targets, lr):
+        optimizer = torch.optim.SGD([*lstm.parameters(), *head.parameters()], lr=lr)
+        hx, losses = None, []
+        for x, y in zip(chunks, targets):
+            output, hx = lstm(x, hx)  # (B, T, H)
+            loss = nn.functional.mse_loss(head(output)[..., 0], y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            hx = tuple(s.detach() for s in hx)
+            losses.append(loss.item())
+        return losses
+
+    return _call_tbptt(fresh_loop, case)
+
+
 TBPTT = Exercise(
-    id="train_tbptt", notebook=NOTEBOOK, name="train_tbptt", points=40,
+    id="train_tbptt", notebook=NOTEBOOK, name="train_tbptt", points=40, oracle=_tbptt_oracle,
     cases=_tbptt_cases, call=_call_tbptt, reference=train_tbptt, rtol=1e-6, atol=1e-9,
     wrong=(Wrong(_reset_each_chunk, "carry (h, c) from one chunk to the next (detached), do not start from zeros"),),
 )
@@ -146,8 +173,15 @@ def _call_last(answer, case):
     return answer(tensor(case["output"]), torch.tensor(case["lengths"], dtype=torch.long))
 
 
+def _last_oracle(case):
+    """torch.nn.utils.rnn: pack the padded batch, unpack it into its sequences, take each one's last step."""
+    output, lengths = tensor(case["output"]), torch.tensor(case["lengths"])
+    packed = nn.utils.rnn.pack_padded_sequence(output, lengths, batch_first=True, enforce_sorted=False)
+    return torch.stack([sequence[-1] for sequence in nn.utils.rnn.unpack_sequence(packed)])
+
+
 LAST_VALID = Exercise(
-    id="last_valid_outputs", notebook=NOTEBOOK, name="last_valid_outputs", points=30,
+    id="last_valid_outputs", notebook=NOTEBOOK, name="last_valid_outputs", points=30, oracle=_last_oracle,
     cases=_last_cases, call=_call_last, reference=last_valid_outputs,
     fixed_cases=({"about": "lengths [1, 3]: one sequence of one step", "output": [[[1.0], [2.0], [3.0]],
                   [[4.0], [5.0], [6.0]]], "lengths": [1, 3]},),

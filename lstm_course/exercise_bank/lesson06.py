@@ -13,7 +13,7 @@ from torch import nn
 
 from ..gradients import set_forget_bias
 from ..tasks import adding_problem
-from .lesson01 import randn
+from .cases import randn
 from .spec import BadAnswer, Exercise, Wrong, as_array, tensor, to_plain
 
 NOTEBOOK = "06_long_range_memory"
@@ -105,8 +105,20 @@ def _input_block(lstm, value):
                 parameter[:H] = 0.0
 
 
+def _bias_oracle(case):
+    """What the definition asks, read off the case's own weights: every b_ih + b_hh as it was, except the
+    forget block (rows H:2H, in torch.nn.LSTM's order i|f|g|o) set to the value."""
+    _, H, _, _ = case["config"]
+    sums = []
+    for name in _bias_names(case["config"]):
+        total = np.add(case["weights"][f"bias_ih_{name}"], case["weights"][f"bias_hh_{name}"])  # (4H,)
+        total[H:2 * H] = case["value"]
+        sums.append(total)
+    return np.stack(sums)  # (L*D, 4H)
+
+
 FORGET_BIAS = Exercise(
-    id="init_forget_bias", notebook=NOTEBOOK, name="init_forget_bias", points=30,
+    id="init_forget_bias", notebook=NOTEBOOK, name="init_forget_bias", points=30, oracle=_bias_oracle,
     cases=_bias_cases, call=_call_bias, reference=init_forget_bias,
     wrong=(
         Wrong(_only_ih, "bias_hh is added to bias_ih: set its forget block to 0 so that the sum equals value"),

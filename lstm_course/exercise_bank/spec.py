@@ -59,6 +59,10 @@ class Exercise:
             than compared (a trained model evaluated on fresh data; see `trained.TrainedModel`).
         transcription: True for an exercise that translates equations the lesson shows into code;
             such exercises are worth at most a third of their notebook.
+        oracle: `case -> result`, the expected result computed another way (from torch.nn or the
+            course's tested cells and layers, never from `reference`). The bank's tests compare it
+            with the reference on every case, so a wrong reference fails a test. Exercises judged
+            by `grade` need none: their reference must earn full marks instead.
     """
 
     id: str
@@ -76,6 +80,7 @@ class Exercise:
     fixed_cases: tuple[dict, ...] = field(default=())
 
     transcription: bool = False
+    oracle: Callable[[dict], object] | None = None
 
     @property
     def answer_id(self) -> str:

@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NBGRADER_STAMP := $(VENV)/.nbgrader
 HOST ?= 127.0.0.1
 PORT ?= 8888
 JOBS ?= 2
@@ -38,6 +39,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,data]'
 	@touch $(STAMP)
 
+# nbgrader is only for the test suite's round trip (tests/test_nbgrader.py): `make lab` never installs it.
+$(NBGRADER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[nbgrader]'
+	@touch $(NBGRADER_STAMP)
+
 lab: $(STAMP)
 	@echo "Starting JupyterLab on http://$(HOST):$(PORT)/lab/tree/notebooks/00_start_here.ipynb"
 	@echo "(open the URL with the token printed below if no browser opens; stop it with Ctrl-C)"
@@ -46,10 +52,10 @@ lab: $(STAMP)
 		$(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser) \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP) lint
+test: $(STAMP) $(NBGRADER_STAMP) lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests $(NOTEBOOK_DIRS)
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(NBGRADER_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 
 test-notebooks: $(STAMP)

@@ -10,7 +10,8 @@ Checks, in order: the Python version; torch, JupyterLab and the other course pac
 the exact pins in constraints.txt (or, outside the course folder, against the package's own
 requirements); the ipywidgets front end installed in JupyterLab; a kernel that starts and
 imports the course; a small lesson executed end to end in a temporary copy (the original is
-never touched); the free memory.
+never touched); the free memory; for instructors, whether the autograder's sandbox works here
+(reported, never a failure: learners do not need it).
 
 Every input a check reads can be given on the command line (`--constraints`, `--kernel`,
 `--notebook`, `--labextensions-dir`, `--min-memory-gib`), so a broken set-up can be
@@ -24,7 +25,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import re
 import shutil
 import sys
 import tempfile
@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -41,7 +42,7 @@ from packaging.version import InvalidVersion, Version
 # torch and JupyterLab get a line each; these others share one line.
 OTHER_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab_widgets", "ipykernel", "nbclient", "nbformat")
 WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
-CHECKS = ("python", "packages", "widgets", "kernel", "lesson", "memory")
+CHECKS = ("python", "packages", "widgets", "kernel", "lesson", "memory", "sandbox")
 SMOKE_NOTEBOOK = Path("notebooks") / "00_start_here.ipynb"
 INSTALL_FIX = ("reinstall the pinned versions: run `make lab` in the course folder "
                "(or `pip install -c constraints.txt -e .`)")
@@ -49,7 +50,7 @@ INSTALL_FIX = ("reinstall the pinned versions: run `make lab` in the course fold
 
 @dataclass
 class Result:
-    """The outcome of one check: PASS or FAIL, what was found, and what to do about a failure."""
+    """The outcome of one check: PASS, FAIL or INFO (worth knowing, not a failure), what was found, and the fix."""
 
     name: str
     status: str
@@ -260,13 +261,7 @@ def check_notebook(notebook: Path | None, kernel: str, timeout: float) -> Result
 
 
 def available_memory_gib() -> float:
-    try:
-        import psutil
-
-        return psutil.virtual_memory().available / 2**30
-    except ImportError:
-        meminfo = Path("/proc/meminfo").read_text()
-        return int(re.search(r"MemAvailable:\s+(\d+) kB", meminfo).group(1)) / 2**20
+    return psutil.virtual_memory().available / 2**30
 
 
 def check_memory(minimum_gib: float) -> Result:
@@ -276,6 +271,18 @@ def check_memory(minimum_gib: float) -> Result:
                       "close other programs (browsers with many tabs, other notebooks' kernels) "
                       "and run the doctor again")
     return Result("free memory", "PASS", f"{free:.1f} GiB available (needs {minimum_gib:g} GiB)")
+
+
+def check_sandbox() -> Result:
+    """Whether a class can be graded here with the grader's sandbox; learners do not need it, so no FAIL."""
+    from .grade.isolation import probe
+
+    why = probe()
+    if why is None:
+        return Result("sandboxed grading", "PASS", "bubblewrap isolates each submission's kernel here")
+    return Result("sandboxed grading", "INFO", f"not available ({why}); learners do not need it",
+                  "only to grade a class on this machine: install bubblewrap (Debian/Ubuntu: apt-get install "
+                  "bubblewrap) on a Linux with user namespaces, or grade elsewhere")
 
 
 def run_checks(args: argparse.Namespace) -> Iterator[Result]:
@@ -312,6 +319,8 @@ def run_checks(args: argparse.Namespace) -> Iterator[Result]:
             yield check_notebook(notebook, args.kernel, args.timeout)
     if "memory" in only:
         yield check_memory(args.min_memory_gib)
+    if "sandbox" in only:
+        yield check_sandbox()
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -140,3 +140,13 @@ def test_pins_are_read_and_a_local_build_tag_meets_its_pin(tmp_path):
     assert pins == {"torch": SpecifierSet("==2.13.0"), "jupyterlab": SpecifierSet("==4.6.6")}
     assert version_problem("jupyterlab", SpecifierSet("==0.0.1")).endswith("the course needs ==0.0.1")
     assert version_problem("no-such-package-xyz", None) == "no-such-package-xyz is not installed"
+
+
+def test_sandbox_line_says_whether_a_class_can_be_graded_here(tmp_path):
+    code, lines = doctor("--only", "sandbox")
+    assert code == 0
+    assert line(lines, "sandboxed grading").startswith("PASS") == (shutil.which("bwrap") is not None), lines
+    code, lines = doctor("--only", "sandbox", env={"PATH": str(tmp_path)})  # no bwrap to be found
+    assert code == 0, "learners do not need the sandbox: its absence is not a failure"
+    assert line(lines, "sandboxed grading").startswith("INFO")
+    assert "apt-get install bubblewrap" in fix_after(lines, "sandboxed grading")

@@ -1,9 +1,11 @@
 """The autograder, `python -m lstm_course.grade`: scores exercise submissions robustly and fairly.
 
-Modules, one job each: `submission` (read an untrusted file, decide which exercise it is), `sandbox`
-(run it in a limited kernel, collect plain answers), `kernel` (the limits), `collect` (the step that
-runs in the kernel), `reaper` (leave no process behind), `score` (validate and judge in the grader),
-`report` (CSV, JSON, feedback notebooks), `batch` (parallel jobs). The exercises themselves live in
+Modules, one job each: `submission` (read an untrusted file, decide which exercise it is), `intake`
+(normalise it as Jupyter does), `sandbox` (the worker: run it in a limited kernel, collect plain
+answers), `kernel` (the limits), `isolation` (the bubblewrap sandbox around the kernel), `redact`
+(the bank without its answers, for inside the sandbox), `collect` (the step that runs in the
+kernel), `reaper` (leave no process behind), `score` (validate and judge in the grader), `report`
+(CSV, JSON, feedback notebooks), `batch` (parallel jobs), `shard` and `merge` (a class over machines). The exercises themselves live in
 `lstm_course.exercise_bank`, which the grader uses and which never imports the grader.
 
 Threat model. A submission is hostile code. The grader assumes it may: edit or delete check cells,
@@ -29,8 +31,16 @@ without bound, print without bound, or not be a notebook at all. Against that:
 - Every failure (not a notebook, a dead worker, unreadable answers) costs that submission points
   and is reported; it never stops the batch.
 
-Out of scope: a submission that computes correct answers by copying the reference (the package is
-on the learner's machine; that is plagiarism, as with any grader), and the file system: learner code
-can read and write what the grading user can, so run batches as an unprivileged user or in a
-container, with the course installed read-only, if submissions may attack each other.
+- The kernel runs in a sandbox (`isolation`: bubblewrap, new user, mount, PID and network
+  namespaces): the file system is read-only except its own scratch folder; other submissions, the
+  grader's outputs, the instructor's files, the solutions notebooks and the repository are not in
+  it; /tmp is its own; there is no network. The exercise bank's reference answers and oracles are
+  replaced inside it by functions that raise (`redact`), so handing one in scores nothing. Where no
+  sandbox can be had the grader refuses unless given `--no-sandbox`. The grader reads what the
+  kernel wrote without following links, so a link to another submission's answers is refused.
+
+Out of scope: a submission that computes correct answers with the course's own building blocks
+(`lstm_course.cells`, `torch.nn`), which learners are meant to use, or copied from another learner
+before submitting (plagiarism, as with any grader); a kernel exploit that escapes the namespaces.
+Without the sandbox (`--no-sandbox`) learner code can read and write whatever the grading user can.
 """

@@ -68,7 +68,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 
 notebooks: $(STAMP)
-	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
+	$(BIN)/python -m tools.run_notebooks $(NOTEBOOKS)
 
 exercises: $(STAMP)
 	$(BIN)/python -m lstm_course.exercises sync
@@ -81,17 +81,17 @@ doctor: $(STAMP)
 	$(BIN)/python -m lstm_course.doctor
 
 slides: $(STAMP)
-	$(BIN)/python tools/build_slides.py
+	$(BIN)/python -m tools.build_slides
 
 site: $(STAMP)
-	$(BIN)/python tools/build_site.py
+	$(BIN)/python -m tools.build_site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/lstm_speed.py $(BENCH_ARGS)
-	$(BIN)/python benchmarks/widget_latency.py
+	$(BIN)/python -m benchmarks.widget_latency
 
 budget: $(STAMP)
-	$(BIN)/python benchmarks/course_budget.py
+	$(BIN)/python -m benchmarks.course_budget
 
 bench-grade: $(STAMP)
 	$(BIN)/python benchmarks/grade_batch.py

@@ -1,14 +1,14 @@
 """The course's own speed budget: execute every lesson and solution notebook fresh and time each one.
 
-    python benchmarks/course_budget.py                           # notebooks/ and solutions/
-    python benchmarks/course_budget.py notebooks/11_*.ipynb      # just some
+    python -m benchmarks.course_budget                           # notebooks/ and solutions/
+    python -m benchmarks.course_budget notebooks/11_*.ipynb      # just some
 
 Targets on a 2-core CPU: every notebook within 30 s, the whole course within 180 s. The exit
 status is 1 when a notebook fails or a target is missed.
 
 The committed notebooks are never touched. The repository is mirrored into a temporary folder
 (the notebook folders copied, everything else linked), and each copy is executed there with
-`tools/run_notebooks.py`'s `execute`: the same kernel settings (threads, hash seed, backend) that
+`tools.run_notebooks.execute`: the same kernel settings (threads, hash seed, backend) that
 produce the committed outputs, and the same check that no output contains a machine path.
 """
 
@@ -21,9 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools import run_notebooks
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import run_notebooks  # noqa: E402  (a script folder, not a package)
 
 PER_NOTEBOOK_S = 30.0
 COURSE_S = 180.0
@@ -46,7 +46,7 @@ def run_copy(path: Path, copy_root: Path, timeout: int) -> tuple[float | None, s
     copy = copy_root / path.resolve().relative_to(ROOT)
     try:
         return run_notebooks.execute(copy, timeout), ""
-    except SystemExit as leak:  # outputs with machine paths
+    except run_notebooks.MachinePathError as leak:
         return None, str(leak).splitlines()[0]
     except Exception as error:  # a cell raised, or timed out
         return None, f"{type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}"

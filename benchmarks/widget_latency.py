@@ -1,7 +1,7 @@
 """Control-to-update latency of every widget app: from Python, and end to end in JupyterLab.
 
-    python benchmarks/widget_latency.py [--repeats 7]            # in this process
-    python benchmarks/widget_latency.py --browser [--repeats 5]  # JupyterLab + Chromium
+    python -m benchmarks.widget_latency [--repeats 7]            # in this process
+    python -m benchmarks.widget_latency --browser [--repeats 5]  # JupyterLab + Chromium
 
 In this process: for each control of each app (at its default sizes) the control's value is set
 from Python, which runs the app's callback synchronously: recompute with the course's code,
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -156,8 +155,7 @@ def settle(page):
 
 def browser_latency(repeats: int) -> dict[str, list[float]]:
     """Milliseconds from each learner action to the redrawn figure in the page, per control."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from browser_support import chromium_page, jupyter_lab, run_gallery
+    from tests.browser_support import chromium_page, jupyter_lab, run_gallery  # Playwright: only with --browser
 
     results = {}
     errors: list[str] = []

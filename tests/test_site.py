@@ -1,107 +1,29 @@
 """`make site` builds a readable course site that needs no network: every lesson page, the course map,
 prev/next links, embedded figures, widgets' static fallback, no remote asset and no broken internal link."""
 
-import functools
-import importlib.util
-import re
-import sys
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
+from conftest import (
+    CHROMIUM,
+    LESSONS,
+    VENDOR,
+    broken_links,
+    diagram_lesson,
+    lesson_notebook,
+    missing_local_assets,
+    open_offline,
+    remote_assets,
+    soup_of,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
-VENDOR = ROOT / "_build" / "vendor"
-CHROMIUM = Path("/usr/bin/chromium")
-
-# Where an HTML page loads something from: these must never be another host.
-ASSET_ATTRIBUTES = {
-    "script": ("src",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
-    "video": ("src", "poster"), "audio": ("src",), "iframe": ("src",), "embed": ("src",), "object": ("data",),
-    "image": ("href", "xlink:href"), "use": ("href", "xlink:href"),
-}
-CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
-SCRIPT_IMPORT = re.compile(r"""import\s*\(?\s*['"]((?:https?:)?//[^'"]+)""")
-REMOTE = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def soup_of(page: Path) -> BeautifulSoup:
-    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-
-
-def asset_urls(soup: BeautifulSoup) -> list[str]:
-    """Every URL the page loads by itself: scripts, styles, images, fonts (CSS url()), media, module imports."""
-    urls = []
-    for tag, attributes in ASSET_ATTRIBUTES.items():
-        for element in soup.find_all(tag):
-            for attribute in attributes:
-                value = element.get(attribute)
-                if value:
-                    urls += [part.split()[0] for part in value.split(",") if part.split()] if "srcset" in attribute \
-                        else [value]
-    css = [style.get_text() for style in soup.find_all("style")] + [e["style"] for e in soup.find_all(style=True)]
-    for text in css:
-        urls += [a or b for a, b in CSS_URL.findall(text)]
-    for script in soup.find_all("script", src=False):
-        urls += SCRIPT_IMPORT.findall(script.get_text())
-    return urls
-
-
-def remote_assets(page: Path) -> list[str]:
-    return [url for url in asset_urls(soup_of(page)) if REMOTE.match(url)]
-
-
-def missing_local_assets(page: Path) -> list[str]:
-    missing = []
-    for url in asset_urls(soup_of(page)):
-        if REMOTE.match(url) or url.startswith(("data:", "#")):
-            continue
-        if not (page.parent / unquote(urlsplit(url).path)).is_file():
-            missing.append(url)
-    return missing
-
-
-@functools.cache
-def anchors(page: Path) -> frozenset[str]:
-    """The ids and names a link's #fragment can point to in `page`."""
-    soup = soup_of(page)
-    named = soup.find_all(attrs={"name": True})
-    return frozenset([e["id"] for e in soup.find_all(id=True)] + [e["name"] for e in named])
-
-
-def broken_links(page: Path) -> list[str]:
-    """Internal links of `page` whose file, or whose #fragment in that file, does not exist."""
-    broken = []
-    for element in soup_of(page).find_all("a", href=True):
-        url = element["href"]
-        parts = urlsplit(url)
-        if parts.scheme or parts.netloc:
-            continue  # a reference to another site, followed by the reader, not loaded by the page
-        target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-        if not target.is_file():
-            broken.append(url)
-        elif parts.fragment and target.suffix == ".html":
-            # As browsers do: the fragment as written first, then percent-decoded (nbconvert's ids keep %C2%B7).
-            if not {parts.fragment, unquote(parts.fragment)} & anchors(target):
-                broken.append(url)
-    return broken
+from tools import build_site
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    build_site = load_tool("build_site")
     out = tmp_path_factory.mktemp("site")
     start = time.perf_counter()
     pages = build_site.build_site(LESSONS, out, VENDOR)
@@ -177,14 +99,14 @@ def fake_course(root: Path, links: str) -> list[Path]:
     (root / "notebooks").mkdir(parents=True)
     (root / "exercises").mkdir()
     (root / "exercises" / "01_first.ipynb").write_text("{}")
-    first = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# First\n\nWhy it matters, with $x_t$.\n\n**You will be able to**\n- do $a$;\n"
-                                      "- do b.\n\n## 1. Part\n\n" + links + "\n\nNext: `02_second.ipynb`."),
+    first = lesson_notebook("First", objectives=("do $a$", "do b"), cells=[
+        nbformat.v4.new_markdown_cell("# 01 · First\n\nWhy it matters, with $x_t$.\n\n**You will be able to**\n"
+                                      "- do $a$;\n- do b.\n\n## 1. Part\n\n" + links + "\n\nNext: `02_second.ipynb`."),
         nbformat.v4.new_code_cell("app", execution_count=1, outputs=[widget_output(True), widget_output(False)]),
         nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nquiz", execution_count=2,
                                   outputs=[widget_output(False, "Which gate keeps c?")]),
     ])
-    second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Second\n\nMore.")])
+    second = lesson_notebook("Second", [nbformat.v4.new_markdown_cell("# 02 · Second\n\nMore.")])
     paths = [root / "notebooks" / "01_first.ipynb", root / "notebooks" / "02_second.ipynb"]
     for nb, path in zip([first, second], paths):
         nbformat.write(nb, path)
@@ -192,7 +114,6 @@ def fake_course(root: Path, links: str) -> list[Path]:
 
 
 def test_lesson_links_become_page_links_and_linked_course_files_are_copied(tmp_path):
-    build_site = load_tool("build_site")
     lessons = fake_course(tmp_path / "course", "See [the next lesson](02_second.ipynb#Top), [the exercise]"
                           "(../exercises/01_first.ipynb) and [part 1](#1.-Part).")
     out = tmp_path / "site"
@@ -207,7 +128,6 @@ def test_lesson_links_become_page_links_and_linked_course_files_are_copied(tmp_p
 
 
 def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
-    build_site = load_tool("build_site")
     lessons = fake_course(tmp_path / "course", "No links.")
     build_site.build_site(lessons, tmp_path / "site", VENDOR, root=tmp_path / "course")
     text = (tmp_path / "site" / "notebooks" / "01_first.html").read_text()
@@ -217,7 +137,7 @@ def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
     assert "Which gate keeps c?" in text  # a widget whose text says something keeps it
     assert "NBVAL" not in text  # the test suite's markers are not for readers
     index = soup_of(tmp_path / "site" / "index.html")
-    assert [li.get_text() for li in index.select("table ul li")] == ["do $a$", "do b"]  # math left to MathJax
+    assert [li.get_text() for li in index.select("table tr:first-child ul li")] == ["do $a$", "do b"]  # for MathJax
     assert index.find("script", src="_static/mathjax/tex-svg-full.js")
     assert index.find("td").find("a")["href"] == "notebooks/01_first.html"
     assert [a["href"] for a in index.select("a.exercise")] == ["exercises/01_first.ipynb"]  # 02 has none
@@ -225,19 +145,17 @@ def test_widgets_show_their_figure_or_a_note_instead_of_their_repr(tmp_path):
 
 
 def test_a_link_to_a_missing_file_stops_the_build(tmp_path):
-    build_site = load_tool("build_site")
     lessons = fake_course(tmp_path / "course", "See [gone](../exercises/99_gone.ipynb).")
-    with pytest.raises(SystemExit, match="99_gone.ipynb' points to no file of the course"):
+    with pytest.raises(build_site.BuildError, match="99_gone.ipynb' points to no file of the course"):
         build_site.build_site(lessons, tmp_path / "site", VENDOR, root=tmp_path / "course")
 
 
 def test_an_unexecuted_lesson_stops_the_build(tmp_path):
-    build_site = load_tool("build_site")
     lessons = fake_course(tmp_path / "course", "")
     nb = nbformat.read(lessons[1], as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("1 + 1"))
     nbformat.write(nb, lessons[1])
-    with pytest.raises(SystemExit, match=r"02_second.ipynb: code cells \[1\] have no outputs"):
+    with pytest.raises(build_site.BuildError, match=r"02_second.ipynb: code cells \[1\] have no outputs"):
         build_site.build_site(lessons, tmp_path / "site", VENDOR, root=tmp_path / "course")
 
 
@@ -272,36 +190,11 @@ def test_a_lesson_page_renders_its_math_in_chromium_with_the_network_cut(site):
     assert errors == []
 
 
-def open_offline(playwright, url: str, requested: list, errors: list):
-    """A Chromium page that may load only files: any other request is recorded and refused."""
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-    page = browser.new_page()
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-               else (requested.append(route.request.url), route.abort()))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
-    return browser, page
-
-
-def diagram_lesson(folder: Path) -> Path:
-    """A one-section lesson with a Mermaid diagram, as lesson 01 draws its unrolled graph."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Diagram\n\nWhy."),
-        nbformat.v4.new_markdown_cell("## 1. The chain\n\n```mermaid\nflowchart LR\n    h0 --> h1 --> h2\n```\n"),
-    ])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "01_diagram.ipynb"
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
 def test_a_mermaid_diagram_is_drawn_from_the_local_copy(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    build_site = load_tool("build_site")
     lesson = diagram_lesson(tmp_path / "course" / "notebooks")
     build_site.build_site([lesson], tmp_path / "site", VENDOR, root=tmp_path / "course")
     page_path = tmp_path / "site" / "notebooks" / "01_diagram.html"

@@ -1,5 +1,5 @@
 """`make slides` builds one reveal.js deck per lesson that opens from disk with no network, cut where the
-cells' slide metadata says; tools/add_slide_metadata.py writes that metadata idempotently and nothing else."""
+cells' slide metadata says; `python -m tools.add_slide_metadata` writes that metadata idempotently and nothing else."""
 
 import json
 import subprocess
@@ -9,24 +9,24 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_site import (
+from conftest import (
     CHROMIUM,
     LESSONS,
     VENDOR,
     diagram_lesson,
-    load_tool,
+    lesson_notebook,
     missing_local_assets,
     open_offline,
     remote_assets,
     soup_of,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import add_slide_metadata as add
+from tools import build_slides
 
 
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
-    build_slides = load_tool("build_slides")
     out = tmp_path_factory.mktemp("slides")
     start = time.perf_counter()
     written = build_slides.build_slides(LESSONS, out, VENDOR)
@@ -64,7 +64,7 @@ def test_a_deck_cut_follows_the_metadata(tmp_path):
              ("markdown", "**What to notice:** this", "fragment"),
              ("markdown", "### A sub-part", "subslide"), ("markdown", "Say this aloud.", "notes"),
              ("markdown", "## Summary", "slide")]
-    nb = nbformat.v4.new_notebook()
+    nb = lesson_notebook("Title", [])
     for kind, source, slide_type in cells:
         cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else \
             nbformat.v4.new_code_cell(source, execution_count=1)
@@ -72,7 +72,6 @@ def test_a_deck_cut_follows_the_metadata(tmp_path):
         nb.cells.append(cell)
     path = tmp_path / "01_demo.ipynb"
     nbformat.write(nb, path)
-    build_slides = load_tool("build_slides")
     (deck,) = build_slides.build_slides([path], tmp_path / "out", VENDOR)
     slides = soup_of(deck).select("div.slides > section")
     assert len(slides) == 3
@@ -84,7 +83,6 @@ def test_a_deck_cut_follows_the_metadata(tmp_path):
 
 
 def test_add_slide_metadata_marks_the_lesson_structure():
-    add = load_tool("add_slide_metadata")
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# 02 · Title\n\nWhy."),
         nbformat.v4.new_code_cell("import torch\nfrom lstm_course.training import set_seed\nset_seed(0)"),
@@ -100,7 +98,6 @@ def test_add_slide_metadata_marks_the_lesson_structure():
 
 
 def test_add_slide_metadata_is_idempotent_and_writes_only_slide_types(tmp_path):
-    add = load_tool("add_slide_metadata")
     copies = [tmp_path / lesson.name for lesson in LESSONS]
     for lesson, copy in zip(LESSONS, copies):
         copy.write_bytes(lesson.read_bytes())
@@ -128,8 +125,8 @@ def test_add_slide_metadata_check_reports_a_stale_lesson_without_writing(tmp_pat
     nb.cells[0].metadata["slideshow"] = {"slide_type": "fragment"}  # a title that would not open the deck
     nbformat.write(nb, copy)
     before = copy.read_bytes()
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "add_slide_metadata.py"), "--check", str(copy)],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "tools.add_slide_metadata", "--check", str(copy)],
+                            capture_output=True, text=True, cwd=Path(add.__file__).parent.parent)
     assert result.returncode == 1
     assert "(would change)" in result.stdout
     assert copy.read_bytes() == before
@@ -141,7 +138,6 @@ def test_a_deck_runs_in_chromium_with_the_network_cut(decks):
     from playwright.sync_api import sync_playwright
 
     out, written = decks
-    add = load_tool("add_slide_metadata")
     nb = nbformat.read(LESSONS[0], as_version=4)
     if not add.has_slide_metadata(nb):
         add.apply(nb)  # what the build did in memory
@@ -167,7 +163,6 @@ def test_a_deck_runs_in_chromium_with_the_network_cut(decks):
 def test_a_mermaid_diagram_is_drawn_when_its_slide_is_shown(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    build_slides = load_tool("build_slides")
     (deck,) = build_slides.build_slides([diagram_lesson(tmp_path / "notebooks")], tmp_path / "out", VENDOR)
     requested, errors = [], []
     with sync_playwright() as playwright:

@@ -1,7 +1,7 @@
 """Mark each cell of a lesson notebook with its slide type, so `make slides` cuts decks from the lessons.
 
-    python tools/add_slide_metadata.py notebooks/0[1-7]_*.ipynb          # write, in place
-    python tools/add_slide_metadata.py --check notebooks/0[1-7]_*.ipynb  # exit 1 if any would change
+    python -m tools.add_slide_metadata notebooks/[01][0-9]_*.ipynb          # write, in place
+    python -m tools.add_slide_metadata --check notebooks/[01][0-9]_*.ipynb  # exit 1 if any would change
 
 The types follow the lesson structure (DESIGN.md), so a deck reads like the lesson in front of a room:
 

@@ -1,8 +1,8 @@
 """Build the course site: static HTML of the executed lessons, a course map and prev/next links.
 
-    python tools/build_site.py                       # every lesson -> _build/site/index.html
-    python tools/build_site.py --out DIR             # somewhere else
-    python tools/build_site.py notebooks/02_*.ipynb  # just some lessons
+    python -m tools.build_site                       # every lesson -> _build/site/index.html
+    python -m tools.build_site --out DIR             # somewhere else
+    python -m tools.build_site notebooks/02_*.ipynb  # just some lessons
 
 The pages show the outputs committed with the lessons (the lessons are not run again), and they
 open from disk with no network: figures are embedded, MathJax (and Mermaid, if a lesson draws a
@@ -10,9 +10,13 @@ diagram) is copied from its npm package next to the pages, and widgets show thei
 The npm packages are fetched once with `npm pack` into a cache (default `_build/vendor/`), checked
 against the hashes pinned below, and reused offline afterwards.
 
+The pages are made with the nbconvert template directory `tools/templates/course_page/` (HTML,
+CSS and JavaScript live there, not here); the course map lists each lesson's title, minutes and
+objectives from its notebook metadata (`tools.lesson_metadata`).
+
 Links between lessons point to their pages; a link to another file of the course (an exercise
 notebook, the README) gets a copy of that file at the same relative place, so every link of the
-site resolves. A link to a file that does not exist stops the build.
+site resolves. A link to a file that does not exist stops the build (`BuildError`).
 """
 
 from __future__ import annotations
@@ -31,19 +35,21 @@ import sys
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import jinja2
 import nbformat
 from bs4 import BeautifulSoup
-from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import lesson_metadata
+from tools.lesson_metadata import LESSON_GLOB, ROOT, Lesson
+
 BUILD = ROOT / "_build"
-LESSON_GLOB = "notebooks/[0-9][0-9]_*.ipynb"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PAGE_STATIC = ("course.css", "mermaid_run.js")  # files of the page template copied into _static/
 
 # Exact versions and the registry's sha512 of each tarball: a build uses these files and no others.
 NPM_PACKAGES = {
@@ -69,78 +75,26 @@ WIDGET_REPR = re.compile(r"^\w+\((children|value|description|layout|options)=") 
 NBVAL_MARKER = re.compile(r"^# NBVAL_\w+[ \t]*\n?", re.MULTILINE)
 MERMAID_FENCE = re.compile(r"^```mermaid\s*$", re.MULTILINE)
 
-# MathJax 3 reads the same delimiters the lessons use in JupyterLab.
-MATHJAX_HEAD = """
-<script>
-window.MathJax = {
-  tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
-        processEscapes: true, processEnvironments: true, tags: 'ams'},
-  svg: {fontCache: 'global'},
-  options: {skipHtmlTags: ['script', 'noscript', 'style', 'textarea', 'pre', 'code']}
-};
-</script>
-<script src="{{ resources.course.static }}/mathjax/tex-svg-full.js"></script>
-"""
-MERMAID_HEAD = """
-{%- if resources.course.mermaid -%}
-<script src="{{ resources.course.static }}/mermaid/mermaid.min.js"></script>
-<script>
-document.addEventListener("DOMContentLoaded", function () {
-  mermaid.initialize({startOnLoad: false});
-  mermaid.run({querySelector: ".jp-Mermaid > pre.mermaid"});
-});
-</script>
-{%- endif -%}
-"""
-NAV = """
-<nav class="course-nav" aria-label="lessons">
-  <a href="{{ resources.course.home }}">Course map</a>
-  {%- with prev = resources.course.prev, next = resources.course.next %}
-  {%- if prev %} <a rel="prev" href="{{ prev.href }}">&larr; {{ prev.title }}</a>{% endif %}
-  {%- if next %} <a rel="next" href="{{ next.href }}">{{ next.title }} &rarr;</a>{% endif %}
-  {%- endwith %}
-</nav>
-"""
-PAGE_TEMPLATE = (
-    "{%- extends 'index.html.j2' -%}\n"
-    "{% block html_head_js %}{% endblock html_head_js %}\n"  # require.js only serves live widgets
-    "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
-    '{% block extra_css %}<link rel="stylesheet" href="{{ resources.course.static }}/course.css">{% endblock %}\n'
-    "{% block html_head_js_mathjax %}" + MATHJAX_HEAD + "{% endblock html_head_js_mathjax %}\n"
-    "{% block html_head_js_mermaidjs %}" + MERMAID_HEAD + "{% endblock html_head_js_mermaidjs %}\n"
-    "{% block body_header %}{{ super() }}" + NAV + "{% endblock body_header %}\n"
-    "{% block body_footer %}" + NAV + "{{ super() }}{% endblock body_footer %}\n"
-)
-SITE_CSS = """
-body { margin: 0 auto; max-width: 1100px; }
-.course-nav { display: flex; gap: 1.5em; padding: 0.8em 1em; font-family: var(--jp-ui-font-family, sans-serif);
-              border-bottom: 1px solid #ddd; }
-.course-nav a[rel=next] { margin-left: auto; }
-.course-widget-note { font-style: italic; color: #555; border-left: 3px solid #88a; padding-left: 0.6em; }
-.course-map { font-family: var(--jp-ui-font-family, sans-serif); padding: 1em 2em 3em; line-height: 1.5; }
-.course-map table { border-collapse: collapse; width: 100%; }
-.course-map th, .course-map td { border-bottom: 1px solid #ddd; padding: 0.6em; text-align: left; vertical-align: top; }
-.course-map td.minutes { white-space: nowrap; }
-.course-map ul { margin: 0.3em 0 0 1.2em; padding: 0; }
-"""
 
 
-@dataclass
-class Lesson:
-    """One lesson notebook and what the course map says about it (`title` is Markdown)."""
+class BuildError(RuntimeError):
+    """The site or a deck cannot be built as asked (a broken link, an unexecuted lesson, a bad download)."""
 
-    path: Path
-    title: str
-    motivation: str = ""
-    objectives: list[str] = field(default_factory=list)
 
-    @property
-    def title_text(self) -> str:
-        return html.unescape(re.sub(r"<[^>]+>", "", markdown_inline(self.title)))
+def heading(lesson: Lesson) -> str:
+    """The lesson's title as its opening cell shows it: `NN · title` (lesson 00: the title alone)."""
+    title = html.unescape(re.sub(r"<[^>]+>", "", markdown_inline(lesson.title)))
+    return title if lesson.number == "00" else f"{lesson.number} · {title}"
 
-    @property
-    def page(self) -> str:
-        return f"{self.path.parent.name}/{self.path.stem}.html"
+
+def page_name(lesson: Lesson) -> str:
+    return f"{lesson.path.parent.name}/{lesson.path.stem}.html"
+
+
+def template_environment() -> jinja2.Environment:
+    """Jinja for the pages nbconvert does not make (the course map, the deck index), from `tools/templates`."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
 
 
 def fetch_npm_package(name: str, cache: Path) -> Path:
@@ -153,7 +107,7 @@ def fetch_npm_package(name: str, cache: Path) -> Path:
     tarball = cache / f"{name.replace('/', '-')}-{version}.tgz"
     if not tarball.is_file():
         if shutil.which("npm") is None:
-            raise SystemExit(f"{name}@{version} is not in {cache} and npm is not installed to fetch it "
+            raise BuildError(f"{name}@{version} is not in {cache} and npm is not installed to fetch it "
                              "(install Node.js, or copy the tarball there)")
         with tempfile.TemporaryDirectory(dir=cache) as download:
             subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination", download],
@@ -164,7 +118,7 @@ def fetch_npm_package(name: str, cache: Path) -> Path:
     digest = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()
     if digest != expected:
         tarball.unlink()
-        raise SystemExit(f"{tarball.name}: {algorithm} is {digest}, the pinned one is {expected}; deleted it")
+        raise BuildError(f"{tarball.name}: {algorithm} is {digest}, the pinned one is {expected}; deleted it")
     with tempfile.TemporaryDirectory(dir=cache) as unpack:
         with tarfile.open(tarball) as archive:
             archive.extractall(unpack, filter="data")
@@ -184,39 +138,6 @@ def markdown_inline(text: str) -> str:
     """A line of Markdown as HTML without the surrounding paragraph."""
     rendered = markdown2html_mistune(text).strip()
     return re.sub(r"^<p>(.*)</p>$", r"\1", rendered, flags=re.DOTALL)
-
-
-def read_lesson(path: Path) -> Lesson:
-    """Title, one-sentence motivation and objectives from the lesson's opening cell."""
-    nb = nbformat.read(path, as_version=4)
-    first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
-    title = next((line[2:].strip() for line in first.splitlines() if line.startswith("# ")), path.stem)
-    lesson = Lesson(path, title)
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", first) if p.strip()]
-    body = [p for p in paragraphs if not p.startswith("# ")]
-    if body and not body[0].startswith(("**", "-", "*")):
-        lesson.motivation = body[0]
-    in_objectives = False
-    for line in first.splitlines():
-        if re.search(r"you will be able to", line, re.IGNORECASE):
-            in_objectives = True
-        elif in_objectives and re.match(r"\s*[-*]\s+", line):
-            lesson.objectives.append(re.sub(r"^\s*[-*]\s+", "", line).rstrip(";. "))
-        elif in_objectives and line.strip():
-            in_objectives = False
-    return lesson
-
-
-def minutes_from_course_map(lessons: list[Lesson]) -> dict[str, str]:
-    """The minutes column of the course map table in 00_start_here, by notebook name."""
-    start = next((lesson for lesson in lessons if lesson.path.stem.startswith("00_")), None)
-    if start is None:
-        return {}
-    minutes = {}
-    for cell in nbformat.read(start.path, as_version=4).cells:
-        for match in re.finditer(r"^\|\s*`?(\d\d_\w+)`?\s*\|.*\|\s*(\d+)\s*\|\s*$", cell.source, re.MULTILINE):
-            minutes[match.group(1)] = match.group(2)
-    return minutes
 
 
 def unexecuted_cells(nb) -> list[int]:
@@ -249,7 +170,8 @@ def local_target(url: str) -> str | None:
     return unquote(parts.path)
 
 
-def rewrite_links(page_html: str, source: Path, page: Path, lessons: dict[Path, Lesson], out: Path, root: Path) -> str:
+def rewrite_links(page_html: str, source: Path, page: Path, lessons: dict[Path, Lesson], out: Path,
+                  root: Path) -> str:
     """Point lesson links at their pages; copy any other linked course file next to the page, as in the repository."""
     soup = BeautifulSoup(page_html, "html.parser")
     for tag, attribute in (("a", "href"), ("img", "src")):
@@ -263,12 +185,12 @@ def rewrite_links(page_html: str, source: Path, page: Path, lessons: dict[Path, 
             linked = (source.parent / target).resolve()
             fragment = url[len(url.split("#")[0]):]
             if linked in lessons:
-                element[attribute] = Path(lessons[linked].page).name if linked.parent == source.parent else \
-                    relative(out / lessons[linked].page, page.parent)
+                element[attribute] = Path(page_name(lessons[linked])).name if linked.parent == source.parent \
+                    else relative(out / page_name(lessons[linked]), page.parent)
                 element[attribute] += fragment
                 continue
             if not linked.is_file() or root not in linked.parents:
-                raise SystemExit(f"{source.name}: the link {url!r} points to no file of the course")
+                raise BuildError(f"{source.name}: the link {url!r} points to no file of the course")
             copied = out / linked.relative_to(root)
             copied.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(linked, copied)
@@ -279,7 +201,7 @@ def rewrite_links(page_html: str, source: Path, page: Path, lessons: dict[Path, 
 
 def link_lesson_names(soup: BeautifulSoup, page: Path, lessons: dict[Path, Lesson], out: Path) -> None:
     """Make a lesson's name in prose (`05_deep_and_bidirectional.ipynb`, as "Next" writes it) a link."""
-    pages = {lesson.path.stem: out / lesson.page for lesson in lessons.values()}
+    pages = {lesson.path.stem: out / page_name(lesson) for lesson in lessons.values()}
     for code in soup.find_all("code"):
         stem = code.get_text().strip().removesuffix(".ipynb")
         if stem in pages and not code.find_parent(["a", "pre"]) and pages[stem] != page:
@@ -291,8 +213,8 @@ def relative(path: Path, start: Path) -> str:
 
 
 def page_exporter() -> HTMLExporter:
-    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"course_page.html.j2": PAGE_TEMPLATE})])
-    exporter.template_file = "course_page.html.j2"
+    exporter = HTMLExporter(template_name="course_page", extra_template_basedirs=[str(TEMPLATES)],
+                            extra_template_paths=[str(TEMPLATES)])  # for the includes of shared/
     exporter.embed_images = True  # Markdown images become data: URLs, like the figures in outputs
     return exporter
 
@@ -304,16 +226,16 @@ def build_page(lesson: Lesson, prev: Lesson | None, nxt: Lesson | None, lessons:
     missing = unexecuted_cells(nb)
     if missing:
         name = relative(lesson.path, root)
-        raise SystemExit(f"{name}: code cells {missing} have no outputs; run "
-                         f"`python tools/run_notebooks.py {name}` first")
+        raise BuildError(f"{name}: code cells {missing} have no outputs; run "
+                         f"`python -m tools.run_notebooks {name}` first")
     mermaid = any(MERMAID_FENCE.search(c.source) for c in nb.cells if c.cell_type == "markdown")
-    page = out / lesson.page
+    page = out / page_name(lesson)
     page.parent.mkdir(parents=True, exist_ok=True)
     link = {"home": relative(out / "index.html", page.parent), "static": relative(out / "_static", page.parent)}
-    neighbours = {key: {"href": relative(out / other.page, page.parent), "title": other.title_text}
+    neighbours = {key: {"href": relative(out / page_name(other), page.parent), "title": heading(other)}
                   for key, other in (("prev", prev), ("next", nxt)) if other is not None}
     resources = {"course": {**link, **neighbours, "mermaid": mermaid},
-                 "metadata": {"name": lesson.title_text, "path": str(lesson.path.parent)}}
+                 "metadata": {"name": heading(lesson), "path": str(lesson.path.parent)}}
     body, _ = exporter.from_notebook_node(for_reading(nb), resources=resources)
     page.write_text(rewrite_links(body, lesson.path, page, lessons, out, root), encoding="utf-8")
     return mermaid
@@ -331,48 +253,16 @@ def copy_exercises(lessons: list[Lesson], root: Path, out: Path) -> dict[Path, s
     return links
 
 
-def index_page(lessons: list[Lesson], minutes: dict[str, str], exercises: dict[Path, str]) -> str:
-    rows = []
-    for lesson in lessons:
-        objectives = "".join(f"<li>{markdown_inline(text)}</li>" for text in lesson.objectives)
-        exercise = exercises.get(lesson.path)
-        rows.append(
-            f'<tr><td><a href="{lesson.page}">{html.escape(lesson.title_text)}</a>'
-            f'<br><code>{lesson.path.stem}</code>'
-            + (f'<br><a class="exercise" href="{exercise}" download>exercise notebook</a>' if exercise else "")
-            + "</td>"
-            f"<td>{markdown_inline(lesson.motivation)}"
-            + (f"<br>You will be able to:<ul>{objectives}</ul>" if objectives else "")
-            + f'</td><td class="minutes">{minutes.get(lesson.path.stem, "")}</td></tr>'
-        )
-    total = sum(int(minutes.get(lesson.path.stem, "0")) for lesson in lessons)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>LSTMs with PyTorch: the course map</title>
-<link rel="stylesheet" href="_static/course.css">
-{MATHJAX_HEAD.replace("{{ resources.course.static }}", "_static")}
-</head>
-<body>
-<main class="course-map">
-<h1>LSTMs with PyTorch, hands on</h1>
-<p>A course that takes you from why a vanilla recurrent network forgets to building, shaping and debugging
-multi-layer and bidirectional LSTMs in PyTorch, with every claim measured by code that runs in the lesson.
-These pages show each lesson as it ran; to run it yourself and use its widgets, open the notebook in JupyterLab
-(<code>make lab</code>).</p>
-<table>
-<thead><tr><th>lesson</th><th>what it is about</th><th>minutes</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-{f"<p>About {total} minutes in all.</p>" if total else ""}
-</main>
-</body>
-</html>
-"""
+def index_page(lessons: list[Lesson], exercises: dict[Path, str]) -> str:
+    """The course map: each lesson's heading, summary, objectives and minutes, from its metadata."""
+    rows = [{"page": page_name(lesson), "heading": heading(lesson), "stem": lesson.stem,
+             "exercise": exercises.get(lesson.path),
+             "summary": jinja2.filters.Markup(markdown_inline(lesson.summary)),
+             "objectives": [jinja2.filters.Markup(markdown_inline(o)) for o in lesson.objectives],
+             "minutes": lesson.minutes if lesson.minutes is not None else ""} for lesson in lessons]
+    total = sum(lesson.minutes or 0 for lesson in lessons)
+    return template_environment().get_template("course_page/course_map.html.j2").render(
+        rows=rows, total=f"About {total} minutes in all." if total else "")
 
 
 def build_site(notebooks: list[Path], out: Path, cache: Path, root: Path = ROOT) -> list[Path]:
@@ -384,9 +274,10 @@ def build_site(notebooks: list[Path], out: Path, cache: Path, root: Path = ROOT)
     if out.exists():
         shutil.rmtree(out)
     (out / "_static").mkdir(parents=True)
-    (out / "_static" / "course.css").write_text(SITE_CSS)
+    for name in PAGE_STATIC:
+        shutil.copyfile(TEMPLATES / "course_page" / name, out / "_static" / name)
     copy_vendor_file("mathjax", MATHJAX_FILE, cache, out / "_static" / "mathjax" / "tex-svg-full.js")
-    lessons = [read_lesson(path.resolve()) for path in sorted(notebooks)]
+    lessons = [lesson_metadata.lesson(path.resolve()) for path in sorted(notebooks)]
     by_path = {lesson.path: lesson for lesson in lessons}
     exporter = page_exporter()
     pages, mermaid = [], False
@@ -394,10 +285,10 @@ def build_site(notebooks: list[Path], out: Path, cache: Path, root: Path = ROOT)
         prev = lessons[n - 1] if n > 0 else None
         nxt = lessons[n + 1] if n + 1 < len(lessons) else None
         mermaid |= build_page(lesson, prev, nxt, by_path, out, exporter, root)
-        pages.append(out / lesson.page)
+        pages.append(out / page_name(lesson))
     if mermaid:
         copy_vendor_file("mermaid", MERMAID_FILE, cache, out / "_static" / "mermaid" / "mermaid.min.js")
-    index = index_page(lessons, minutes_from_course_map(lessons), copy_exercises(lessons, root, out))
+    index = index_page(lessons, copy_exercises(lessons, root, out))
     (out / "index.html").write_text(index, encoding="utf-8")
     (out / "_static" / "versions.json").write_text(json.dumps({n: v[0] for n, v in NPM_PACKAGES.items()}, indent=1))
     return [out / "index.html", *pages]
@@ -415,7 +306,11 @@ def main(argv=None) -> int:
                         help="where npm packages are kept between builds (default: _build/vendor)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    pages = build_site(args.notebooks or sorted(ROOT.glob(LESSON_GLOB)), args.out, args.vendor_cache)
+    try:
+        pages = build_site(args.notebooks or sorted(ROOT.glob(LESSON_GLOB)), args.out, args.vendor_cache)
+    except (BuildError, ValueError, OSError, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     print(f"{len(pages)} pages in {seconds:.1f} s, {folder_size(args.out) / 2**20:.1f} MiB: "
           f"open {args.out / 'index.html'}")

@@ -138,21 +138,21 @@ def write(path: Path, **changes) -> dict:
     return nb.metadata[KEY]
 
 
+def lesson(path: Path) -> Lesson:
+    """The lesson at `path` (a notebook that may not exist yet): from its metadata, else from `PLANNED`."""
+    meta = read(path) if path.is_file() else None
+    if meta is not None:
+        return Lesson(path, meta["title"], meta["summary"], meta["minutes"], list(meta["objectives"]))
+    if path.stem in PLANNED:
+        return Lesson(path, *PLANNED[path.stem], planned=True)
+    raise ValueError(f"{path.name} has no lesson metadata: run `python -m tools.lesson_metadata set "
+                     f"notebooks/{path.name} --title ... --minutes ... --summary ... --objective ...`")
+
+
 def course(root: Path = ROOT) -> list[Lesson]:
     """Every lesson in file order: those with notebooks from their metadata, the rest from `PLANNED`."""
     paths = {p.stem: p for p in root.glob(LESSON_GLOB)}
-    lessons = []
-    for stem in sorted({*paths, *PLANNED}):
-        path = paths.get(stem, root / "notebooks" / f"{stem}.ipynb")
-        meta = read(path) if path.is_file() else None
-        if meta is not None:
-            lessons.append(Lesson(path, meta["title"], meta["summary"], meta["minutes"], list(meta["objectives"])))
-        elif stem in PLANNED:
-            lessons.append(Lesson(path, *PLANNED[stem], planned=True))
-        else:
-            raise ValueError(f"{path.name} has no lesson metadata: run `python -m tools.lesson_metadata set "
-                                f"{path.relative_to(root)} --title ... --minutes ... --summary ... --objective ...`")
-    return lessons
+    return [lesson(paths.get(stem, root / "notebooks" / f"{stem}.ipynb")) for stem in sorted({*paths, *PLANNED})]
 
 
 def _minutes(lesson: Lesson) -> str:

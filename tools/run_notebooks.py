@@ -1,12 +1,13 @@
 """Execute course notebooks in place, reproducibly, so committed outputs come from a command.
 
-    python tools/run_notebooks.py                      # every lesson and solution notebook
-    python tools/run_notebooks.py notebooks/02_*.ipynb # just some
+    python -m tools.run_notebooks                      # every lesson and solution notebook
+    python -m tools.run_notebooks notebooks/02_*.ipynb # just some
 
 Each notebook runs top to bottom in a fresh kernel started in its own folder, with a fixed thread
 count and hash seed (the notebooks seed their own random generators). Afterwards the outputs are
 scanned for absolute paths of this machine, which must never be committed, and the seconds each
-notebook took are printed.
+notebook took are printed. A notebook whose outputs hold such a path is written (so the cell can be
+found) and reported with `MachinePathError`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ DEFAULT_GLOBS = ("notebooks/*.ipynb", "solutions/*.ipynb")
 THREADS = "2"
 # An absolute path such as /home/ann/x or /tmp/abc/ in an output gives away the machine it ran on.
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:home|root|tmp|work|Users|private|var/folders)/[\w.-]+/")
+
+
+class MachinePathError(RuntimeError):
+    """A notebook's outputs contain an absolute path of the machine that ran it."""
 
 
 def kernel_env() -> dict[str, str]:
@@ -75,7 +80,7 @@ def execute(path: Path, timeout: int = 600) -> float:
     nbformat.write(nb, path)
     leaks = machine_paths(nb)
     if leaks:
-        raise SystemExit(f"{path}: outputs contain machine paths, fix the cell that prints them:\n  "
+        raise MachinePathError(f"{path}: outputs contain machine paths, fix the cell that prints them:\n  "
                          + "\n  ".join(leaks[:5]))
     return seconds
 
@@ -88,7 +93,11 @@ def main(argv=None) -> int:
     paths = args.paths or sorted(p for g in DEFAULT_GLOBS for p in ROOT.glob(g))
     total = 0.0
     for path in paths:
-        seconds = execute(path.resolve(), args.timeout)
+        try:
+            seconds = execute(path.resolve(), args.timeout)
+        except MachinePathError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         total += seconds
         print(f"{seconds:7.1f} s  {path}", flush=True)
     print(f"{total:7.1f} s  total for {len(paths)} notebooks")

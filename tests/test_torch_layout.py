@@ -67,3 +67,14 @@ def test_default_initialisation_is_uniform_in_plus_minus_one_over_sqrt_h():
     for p in lstm.parameters():
         assert p.abs().max() <= bound
         assert p.abs().max() > 0.9 * bound  # spread over the whole interval, not a smaller one
+
+
+def test_lstm_with_projections_layout_is_the_one_lesson_04_teaches():
+    P = 2
+    lstm = nn.LSTM(I, H, num_layers=2, bidirectional=True, proj_size=P)
+    shapes = {name: tuple(p.shape) for name, p in lstm.named_parameters() if name.endswith("l1_reverse")}
+    assert shapes == {"weight_ih_l1_reverse": (4 * H, 2 * P), "weight_hh_l1_reverse": (4 * H, P),
+                      "bias_ih_l1_reverse": (4 * H,), "bias_hh_l1_reverse": (4 * H,),
+                      "weight_hr_l1_reverse": (P, H)}
+    output, (h_n, c_n) = lstm(torch.randn(5, 2, I))
+    assert (output.shape, h_n.shape, c_n.shape) == ((5, 2, 2 * P), (4, 2, P), (4, 2, H))

@@ -396,3 +396,71 @@ def plot_class_probabilities(probabilities: Mapping, classes: Sequence[str], tit
     if title:
         ax.set_title(title, fontsize="medium")
     return fig
+
+
+def plot_char_activations(text: str, values, title: str | None = None, vmax: float = 1.0,
+                          cmap: str = "coolwarm") -> Figure:
+    """Text drawn character by character on a background coloured by one value per character.
+
+    How Karpathy, Johnson & Fei-Fei (2015) show what one hidden unit of a character model tracks:
+    blue where the unit is negative, red where it is positive, white near 0.
+
+    Args:
+        text: the characters, with newlines; each line is one row (keep it to a few dozen lines).
+        values: (N,) one value per character of `text` (N = len(text)), e.g. a unit's tanh(c_t).
+        vmax: the value shown at full colour (symmetric: -vmax is full blue).
+
+    Returns:
+        A Figure with one axes, no ticks.
+
+    Raises:
+        ValueError: `values` is not (N,) with N = len(text).
+    """
+    v = _array(values)
+    if v.shape != (len(text),):
+        raise ValueError(f"values must be (N,) with N = len(text) = {len(text)}, got {shape_str(v.shape)}")
+    lines = text.split("\n")
+    width = max(1, max(len(line) for line in lines))
+    grid = np.full((len(lines), width), np.nan)
+    start = 0
+    for row, line in enumerate(lines):
+        grid[row, :len(line)] = v[start:start + len(line)]
+        start += len(line) + 1
+    fig = _figure((0.1 * width + 0.3, 0.2 * len(lines) + (0.45 if title else 0.15)), left=0.01, right=0.99,
+                  bottom=0.01, top=1 - (0.35 if title else 0.1) / (0.2 * len(lines) + 0.4))
+    ax = fig.add_subplot()
+    ax.imshow(grid, cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest")
+    for row, line in enumerate(lines):
+        for col, ch in enumerate(line):
+            if not ch.isspace():
+                ax.text(col, row, ch, ha="center", va="center", family="monospace", fontsize=9)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+def plot_next_char_probs(chars: Sequence[str], probs, title: str | None = None, figsize=(6.4, 2.6)) -> Figure:
+    """Bars of a character model's next-character probabilities, likeliest first.
+
+    Args:
+        chars: the K characters shown (newline and space are labelled "\\n" and "␣").
+        probs: (K,) their probabilities.
+
+    Raises:
+        ValueError: `probs` is not (K,) with K = len(chars).
+    """
+    p = _array(probs)
+    if p.shape != (len(chars),):
+        raise ValueError(f"probs must be (K,) with K = len(chars) = {len(chars)}, got {shape_str(p.shape)}")
+    labels = [{"\n": "\\n", " ": "␣"}.get(ch, ch) for ch in chars]
+    fig = _figure(figsize, left=0.1, bottom=0.14, top=0.86 if title else 0.95)
+    ax = fig.add_subplot()
+    ax.bar(range(len(p)), p, color="tab:blue")
+    ax.set_xticks(range(len(p)), labels, family="monospace")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    ax.yaxis.set_major_locator(MaxNLocator(3))
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig

@@ -177,17 +177,18 @@ def _arrow(ax, start, end):
 
 
 def plot_lstm_call(input_shape, output_shape, h_n_shape, c_n_shape, batch_first: bool = False,
-                   call: str = "nn.LSTM", figsize=(7.2, 3.0)) -> Figure:
+                   call: str = "nn.LSTM", figsize=(7.2, 3.0), proj_size: int = 0) -> Figure:
     """A diagram of one `output, (h_n, c_n) = lstm(input)` call, each tensor a box with its shape.
 
     Args:
         input_shape, output_shape, h_n_shape, c_n_shape: the shapes the call really produced.
         batch_first: whether input and output are (B, T, ·); h_n and c_n never are.
         call: the text of the module box, e.g. "nn.LSTM(3, 5, num_layers=2)".
+        proj_size: P > 0 for an LSTM with projections: output and h_n are P wide, c_n stays H wide.
 
     Returns:
         A Figure with one axes (no ticks) holding five labelled boxes and the arrows between them;
-        every box shows the shape in letters (B, T, I, H, L, D) and in numbers.
+        every box shows the shape in letters (B, T, I, H, L, D, and P with projections) and in numbers.
     """
     seq = "(B, T, {})" if batch_first else "(T, B, {})"
     fig = _figure(figsize, left=0.01, right=0.99, bottom=0.01, top=0.99)
@@ -198,14 +199,15 @@ def plot_lstm_call(input_shape, output_shape, h_n_shape, c_n_shape, batch_first:
     _box(ax, (0.1, 1.4), 2.0, 1.4, "input", input_shape, seq.format("I"), "#dbe9f6")
     ax.add_patch(FancyBboxPatch((2.75, 1.3), 3.3, 1.6, boxstyle="round,pad=0.02", fc="#fde8c8", ec="0.2", lw=1.2))
     ax.text(4.4, 2.1, call, ha="center", va="center", fontsize=8, family="monospace")
-    _box(ax, (6.75, 2.75), 3.1, 1.3, "output", output_shape, seq.format("D·H"), "#dff3df")
-    _box(ax, (6.75, 1.4), 3.1, 1.25, "h_n", h_n_shape, "(L·D, B, H)", "#f3dfe9")
+    width = "P" if proj_size else "H"  # h_t is projected to P when proj_size > 0
+    _box(ax, (6.75, 2.75), 3.1, 1.3, "output", output_shape, seq.format(f"D·{width}"), "#dff3df")
+    _box(ax, (6.75, 1.4), 3.1, 1.25, "h_n", h_n_shape, f"(L·D, B, {width})", "#f3dfe9")
     _box(ax, (6.75, 0.05), 3.1, 1.25, "c_n", c_n_shape, "(L·D, B, H)", "#efe4f7")
     _arrow(ax, (2.15, 2.1), (2.7, 2.1))
     for y in (3.4, 2.05, 0.7):
         _arrow(ax, (6.1, 2.1), (6.7, y))
-    ax.text(0.1, 0.55, "B batch · T time · I input size\nH hidden size · L layers · D directions",
-            fontsize=8, color="0.35", va="center")
+    legend = "B batch · T time · I input size\nH hidden size · L layers · D directions"
+    ax.text(0.1, 0.55, legend + ("\nP proj_size" if proj_size else ""), fontsize=8, color="0.35", va="center")
     return fig
 
 
@@ -257,7 +259,7 @@ def plot_token_predictions(words: Sequence[str], one_direction, two_direction, c
         A Figure with two heatmap axes titled "one direction" and "two directions": words on x,
         classes on y, the cells of the annotated words labelled with their probability.
     """
-    fig = _figure(figsize, left=0.12, bottom=0.3, top=0.82 if title else 0.9, wspace=0.05)
+    fig = _figure(figsize, left=0.18, bottom=0.3, top=0.82 if title else 0.9, wspace=0.05)  # room for "bank: money"
     axes = fig.subplots(1, 2, sharey=True)
     for ax, probs, name in ((axes[0], one_direction, "one direction (left to right)"),
                             (axes[1], two_direction, "two directions")):
@@ -346,14 +348,14 @@ def plot_confusion_matrix(matrix, classes: Sequence[str], title: str | None = No
     if counts.ndim != 2 or counts.shape != (len(classes), len(classes)):
         raise ValueError(f"matrix must be (C, C) with C = {len(classes)} classes, got {shape_str(counts.shape)}")
     share = counts / np.maximum(counts.sum(1, keepdims=True), 1)
-    fig = _figure(figsize, left=0.17, right=0.95, bottom=0.15, top=0.9 if title else 0.97)
+    fig = _figure(figsize, left=0.17, right=0.95, bottom=0.22, top=0.92 if title else 0.97)
     ax = fig.add_subplot()
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for r in range(len(classes)):
         for c in range(len(classes)):
             ax.text(c, r, f"{int(counts[r, c])}", ha="center", va="center", fontsize="small",
                     color="white" if share[r, c] > 0.5 else "black")
-    ax.set_xticks(range(len(classes)), classes)
+    ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right")
     ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("predicted language")
     ax.set_ylabel("true language")
@@ -392,7 +394,7 @@ def plot_class_probabilities(probabilities: Mapping, classes: Sequence[str], tit
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="best")
     if title:
         ax.set_title(title, fontsize="medium")
     return fig

@@ -151,3 +151,42 @@ def test_figures_render_to_png():
     buffer = io.BytesIO()
     plots.plot_lstm_call((1, 1, 1), (1, 1, 1), (1, 1, 1), (1, 1, 1)).savefig(buffer, format="png")
     assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_lstm_call_diagram_with_projections_shows_p_for_output_and_h_n_and_h_for_c_n():
+    fig = plots.plot_lstm_call((5, 3, 4), (5, 3, 4), (4, 3, 2), (4, 3, 8), call="nn.LSTM(4, 8, proj_size=2)",
+                               proj_size=2)
+    words = texts(fig)
+    assert "(T, B, D·P)" in words and "(L·D, B, P)" in words and "(L·D, B, H)" in words
+    assert "(T, B, D·H)" not in words and any("P proj_size" in w for w in words)
+
+
+def outside_the_figure(fig) -> list[str]:
+    """Texts (labels, tick labels, titles) that the saved figure cuts off at its edges."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    cut = []
+    for text in fig.findobj(lambda artist: hasattr(artist, "get_text") and artist.get_visible()):
+        if not text.get_text():
+            continue
+        extent = text.get_window_extent(renderer)
+        if extent.x0 < box.x0 - 0.5 or extent.x1 > box.x1 + 0.5 or extent.y0 < box.y0 - 0.5 or extent.y1 > box.y1 + 0.5:
+            cut.append(text.get_text())
+    return cut
+
+
+def test_the_bank_figure_keeps_its_class_names_and_axis_labels_inside():
+    from lstm_course.bank_tagger import TAG_CLASSES
+
+    words = "the bank was full of coins they said".split()
+    probs = torch.full((8, 3), 1 / 3)
+    fig = plots.plot_token_predictions(words, probs, probs, TAG_CLASSES, position=1, title='reading "bank" (word 1)')
+    assert outside_the_figure(fig) == []
+    narrow = plots._figure((8.0, 2.8), left=0.05)  # the check sees a label the figure cuts off
+    ax = narrow.add_subplot()
+    ax.set_ylabel("predicted class")
+    ax.set_yticks([0, 1], ["other word", "bank: money"])
+    assert outside_the_figure(narrow)

@@ -159,13 +159,69 @@ def test_shape_explorer_reports_the_shapes_pytorch_documents(bidirectional, batc
     assert f"B={B}, T={T}, I={I}, H={H}, L={L}, D={D}" in app.readout
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_shape_explorer_with_proj_size_reports_the_projected_shapes(bidirectional):
+    app = shape_explorer(seq_len=7, batch=2, input_size=3, hidden_size=5, num_layers=2, proj_size=2,
+                         bidirectional=bidirectional)
+    T, B, I, H, L, P, D = 7, 2, 3, 5, 2, 2, 2 if bidirectional else 1
+    shapes = app.data["shapes"]
+    assert shapes["output"] == (T, B, D * P) and shapes["h_n"] == (L * D, B, P) and shapes["c_n"] == (L * D, B, H)
+    assert shapes["weight_hr_l0"] == (P, H) and shapes["weight_hh_l1"] == (4 * H, P)
+    assert shapes["weight_ih_l1"] == (4 * H, D * P)
+    theirs = torch.nn.LSTM(I, H, num_layers=L, bidirectional=bidirectional, proj_size=P)
+    assert {n: tuple(p.shape) for n, p in theirs.named_parameters()}.items() <= shapes.items()
+    assert app.data["our_shapes"] == shapes and app.data["max_abs_diff"] < 1e-5
+    assert "(L·D, B, P)" in [t.get_text() for t in app.figure.axes[0].texts]
+    assert f"D={D}, P={P}" in app.readout and "weight_hr_l0 (P, H) (2, 5)" in app.readout
+
+
+def test_shape_explorer_keeps_proj_size_below_hidden_size():
+    app = shape_explorer(hidden_size=6, proj_size=4)
+    updates = app.updates
+    app.hidden_size.value = 3
+    assert app.proj_size.max == 2 and app.proj_size.value == 2 and app.data["shapes"]["h_n"] == (1, 3, 2)
+    assert app.updates == updates + 1  # one redraw for the one change
+    with pytest.raises(ValueError, match=r"proj_size P: expected a value in \[0, 5\], got 6"):
+        shape_explorer(hidden_size=6, proj_size=6)
+
+
 def test_shape_explorer_every_control_updates_the_readout():
     app = shape_explorer()
     for control, value in [(app.batch, 6), (app.seq_len, 9), (app.input_size, 7), (app.hidden_size, 11),
-                           (app.num_layers, 3), (app.bidirectional, True), (app.batch_first, True)]:
+                           (app.num_layers, 3), (app.proj_size, 4), (app.bidirectional, True),
+                           (app.batch_first, True)]:
         before = app.readout
         control.value = value
         assert app.readout != before, control.description
+
+
+# --- starting values
+
+
+def test_apps_open_with_the_control_values_they_are_given():
+    explorer = gradient_flow_explorer(model="RNN", radius=0.6, seq_len=30)
+    assert explorer.model.value == "RNN" and explorer.forget_bias.disabled and explorer.updates == 1
+    moved = gradient_flow_explorer(seq_len=30)
+    moved.model.value, moved.radius.value = "RNN", 0.6
+    torch.testing.assert_close(explorer.data["flow"].h, moved.data["flow"].h)
+    sandbox = gate_sandbox(forget=0.8, input_gate=0.5, candidate=-0.6, output_gate=0.7, seq_len=20)
+    assert sandbox.data["half_life"] == pytest.approx(math.log(0.5) / math.log(0.8))
+    real = gate_sandbox(mode="real LSTMCell", signal="sine wave", forget_bias=2.0)
+    assert real.forget.disabled and real.data["x"][3] == pytest.approx(1.0)
+    reader = bidirectional_reader(sentence=EXAMPLE_SENTENCES[2], position=3)
+    assert reader.data["words"] == EXAMPLE_SENTENCES[2].split() and reader.data["position"] == 3
+
+
+@pytest.mark.parametrize("make, kwargs, error, message", [
+    (gradient_flow_explorer, {"model": "GRU"}, ValueError, r"model: expected one of \['RNN', 'LSTM'\], got 'GRU'"),
+    (gradient_flow_explorer, {"radius": 3.0}, ValueError, r"spectral radius ρ: expected a value in \[0.1, 2.0\]"),
+    (gate_sandbox, {"forget": "high"}, TypeError, "forget gate f: expected a number, got str"),
+    (gate_sandbox, {"seq_len": 2.5}, TypeError, "length T: expected a whole number, got float"),
+    (shape_explorer, {"num_layers": 4}, ValueError, r"layers L: expected a value in \[1, 3\], got 4"),
+])
+def test_a_starting_value_a_control_cannot_take_is_refused(make, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make(**kwargs)
 
 
 # --- bidirectional reader

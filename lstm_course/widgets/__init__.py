@@ -23,6 +23,7 @@ Modules (this package is the only part of `lstm_course` that imports ipywidgets)
     gradient_flow   lessons 01-02: gradient_flow_explorer, gradient norm against lag for an RNN or LSTM cell
     shapes          lesson 04: shape_explorer, every shape of an LSTM call
     bidirectional   lesson 05: bidirectional_reader, one direction vs two on the "bank" sentences
+    language_guess  lesson 07: language_guesser, type a word and see p(language) from a BiLSTM and a baseline
     python_writer   lesson 09: char_sampler, type a prompt and read what a character LSTM writes after it
     quiz_views      the widgets that show `quiz` questions (ipywidgets only: no torch, no matplotlib)
 
@@ -57,6 +58,7 @@ _EXPORTS = {
     "GradientFlowExplorer": ".gradient_flow", "gradient_flow_explorer": ".gradient_flow",
     "ShapeExplorer": ".shapes", "shape_explorer": ".shapes",
     "BidirectionalReader": ".bidirectional", "bidirectional_reader": ".bidirectional",
+    "LanguageGuesser": ".language_guess", "language_guesser": ".language_guess",
     "EXAMPLE_SENTENCES": ".bidirectional",
     "CharSampler": ".python_writer", "char_sampler": ".python_writer",
     "MultipleChoiceView": ".quiz_views", "MatchingView": ".quiz_views", "quiz_view": ".quiz_views",

@@ -30,10 +30,27 @@ def png(fig) -> bytes:
 
 
 def slider(value, low, high, step, description, integer=False):
-    """A labelled slider that reports a change when it is released (one recomputation per move)."""
+    """A labelled slider that reports a change when it is released (one recomputation per move).
+
+    Raises TypeError for a value that is not a number (not a whole number for an integer slider),
+    and ValueError for one outside [low, high]: a slider would silently clamp it.
+    """
+    allowed = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, allowed):
+        kind = "a whole number" if integer else "a number"
+        raise TypeError(f"{description}: expected {kind}, got {type(value).__name__} {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{description}: expected a value in [{low}, {high}], got {value}")
     kind = W.IntSlider if integer else W.FloatSlider
     return kind(value=value, min=low, max=high, step=step, description=description, continuous_update=False,
                 style={"description_width": LABEL_WIDTH}, layout=W.Layout(width=SLIDER_WIDTH))
+
+
+def choice(value, options, description):
+    """`value` if it is one of `options`; a ValueError naming the options otherwise."""
+    if value not in options:
+        raise ValueError(f"{description}: expected one of {list(options)}, got {value!r}")
+    return value
 
 
 class App:

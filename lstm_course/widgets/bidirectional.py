@@ -17,7 +17,7 @@ import torch
 from .. import plots
 from ..bank_tagger import TAG_CLASSES, trained_bank_taggers
 from ..tasks import BANK_SENSES, BANK_VOCAB, bank_task
-from .base import App, slider
+from .base import App, choice, slider
 
 EXAMPLE_SENTENCES = (
     "we saw fish at the bank that day",
@@ -38,12 +38,13 @@ class BidirectionalReader(App):
 
     css_name = "bidirectional-reader"
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, *, sentence: str = EXAMPLE_SENTENCES[0], position: int = 0):
         super().__init__('Bidirectional reader: which "bank" is it?')
         self.one_direction, self.two_directions, self.accuracy = trained_bank_taggers(seed)
-        self.sentence = W.Dropdown(options=list(EXAMPLE_SENTENCES), description="sentence",
+        self.sentence = W.Dropdown(options=list(EXAMPLE_SENTENCES), value=choice(sentence, EXAMPLE_SENTENCES,
+                                   "sentence"), description="sentence",
                                    style={"description_width": "6em"}, layout=W.Layout(width="32em"))
-        self.position = slider(0, 0, 7, 1, "reading word", integer=True)
+        self.position = slider(position, 0, 7, 1, "reading word", integer=True)
         self.back = W.Button(description="◀ back", layout=W.Layout(width="7em"))
         self.forward = W.Button(description="next ▶", layout=W.Layout(width="7em"))
         self.new_sentence = W.Button(description="random sentence", layout=W.Layout(width="11em"))
@@ -96,6 +97,9 @@ class BidirectionalReader(App):
                 f"(cue before: {acc['one direction']['before']:.0%} and {acc['two directions']['before']:.0%})")
 
 
-def bidirectional_reader(seed: int = 0) -> BidirectionalReader:
-    """Step through a sentence whose "bank" is settled by a word before or after it; compare the two taggers."""
-    return BidirectionalReader(seed)
+def bidirectional_reader(seed: int = 0, **initial) -> BidirectionalReader:
+    """Step through a sentence whose "bank" is settled by a word before or after it; compare the two taggers.
+
+    The controls start at the keywords `sentence` (one of `EXAMPLE_SENTENCES`) and `position`.
+    """
+    return BidirectionalReader(seed, **initial)

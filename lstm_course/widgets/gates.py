@@ -15,7 +15,10 @@ from .. import plots
 from ..cells import LSTMCell, LSTMGates
 from ..gradients import set_forget_bias
 from ..runtime import seeded
-from .base import LABEL_WIDTH, App, png, slider
+from .base import LABEL_WIDTH, App, choice, png, slider
+
+MODES = ("constant gates", "real LSTMCell")
+SIGNALS = ("pulse at t = 1", "sine wave", "random")
 
 
 def half_life(f: float) -> float:
@@ -45,17 +48,19 @@ class GateSandbox(App):
 
     css_name = "gate-sandbox"
 
-    def __init__(self, seq_len: int = 30, hidden_size: int = 4, seed: int = 0):
+    def __init__(self, seq_len: int = 30, hidden_size: int = 4, seed: int = 0, *, mode: str = "constant gates",
+                 forget: float = 0.9, input_gate: float = 0.5, output_gate: float = 1.0, candidate: float = 1.0,
+                 signal: str = "pulse at t = 1", forget_bias: float = 0.0):
         super().__init__("Gate sandbox: the cell state is a conveyor belt")
-        self.mode = W.ToggleButtons(options=["constant gates", "real LSTMCell"], description="gates from")
-        self.forget = slider(0.9, 0.0, 1.0, 0.01, "forget gate f")
-        self.input_gate = slider(0.5, 0.0, 1.0, 0.01, "input gate i")
-        self.output_gate = slider(1.0, 0.0, 1.0, 0.01, "output gate o")
-        self.candidate = slider(1.0, -1.0, 1.0, 0.05, "candidate g")
+        self.mode = W.ToggleButtons(options=MODES, value=choice(mode, MODES, "mode"), description="gates from")
+        self.forget = slider(forget, 0.0, 1.0, 0.01, "forget gate f")
+        self.input_gate = slider(input_gate, 0.0, 1.0, 0.01, "input gate i")
+        self.output_gate = slider(output_gate, 0.0, 1.0, 0.01, "output gate o")
+        self.candidate = slider(candidate, -1.0, 1.0, 0.05, "candidate g")
         self.seq_len = slider(seq_len, 2, 100, 1, "length T", integer=True)
-        self.signal = W.Dropdown(options=["pulse at t = 1", "sine wave", "random"], description="input x_t",
+        self.signal = W.Dropdown(options=SIGNALS, value=choice(signal, SIGNALS, "signal"), description="input x_t",
                                  style={"description_width": LABEL_WIDTH})
-        self.forget_bias = slider(0.0, -3.0, 5.0, 0.1, "forget-gate bias")
+        self.forget_bias = slider(forget_bias, -3.0, 5.0, 0.1, "forget-gate bias")
         self.cell = seeded(seed, lambda: LSTMCell(1, hidden_size))
         self._base_state = {k: v.clone() for k, v in self.cell.state_dict().items()}
         self._noise = torch.randn(100, generator=torch.Generator().manual_seed(seed))  # (100,) the "random" signal
@@ -128,10 +133,13 @@ class GateSandbox(App):
         return text
 
 
-def gate_sandbox(seq_len: int = 30, hidden_size: int = 4, seed: int = 0) -> GateSandbox:
+def gate_sandbox(seq_len: int = 30, hidden_size: int = 4, seed: int = 0, **initial) -> GateSandbox:
     """Sliders for the forget, input and output gates and the candidate; c_t, h_t and the memory half-life.
 
     A second mode takes the gates from a real `LSTMCell` reading a real input, with its
-    forget-gate bias on a slider.
+    forget-gate bias on a slider. Every control's starting value is a keyword (`mode`, `forget`,
+    `input_gate`, `output_gate`, `candidate`, `signal`, `forget_bias`), so a lesson opens the app
+    where it wants without setting controls after it is shown (which would undo a learner's
+    settings whenever the cell runs again).
     """
-    return GateSandbox(seq_len, hidden_size, seed)
+    return GateSandbox(seq_len, hidden_size, seed, **initial)

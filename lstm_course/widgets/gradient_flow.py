@@ -13,7 +13,9 @@ from .. import plots
 from ..cells import LSTMCell, RNNCell
 from ..gradients import gradient_flow, set_forget_bias, set_spectral_radius, spectral_radius
 from ..runtime import seeded
-from .base import LABEL_WIDTH, App, slider
+from .base import LABEL_WIDTH, App, choice, slider
+
+MODELS = ("RNN", "LSTM")
 
 
 class GradientFlowExplorer(App):
@@ -27,12 +29,13 @@ class GradientFlowExplorer(App):
 
     css_name = "gradient-flow"
 
-    def __init__(self, hidden_size: int = 32, input_size: int = 4, seq_len: int = 50, seed: int = 0):
+    def __init__(self, hidden_size: int = 32, input_size: int = 4, seq_len: int = 50, seed: int = 0, *,
+                 model: str = "LSTM", radius: float = 1.0, forget_bias: float = 0.0):
         super().__init__("Gradient flow: how much gradient reaches k steps back")
-        self.model = W.Dropdown(options=["RNN", "LSTM"], value="LSTM", description="model",
+        self.model = W.Dropdown(options=MODELS, value=choice(model, MODELS, "model"), description="model",
                                 style={"description_width": LABEL_WIDTH})
-        self.radius = slider(1.0, 0.1, 2.0, 0.05, "spectral radius ρ")
-        self.forget_bias = slider(0.0, -2.0, 5.0, 0.25, "forget-gate bias")
+        self.radius = slider(radius, 0.1, 2.0, 0.05, "spectral radius ρ")
+        self.forget_bias = slider(forget_bias, -2.0, 5.0, 0.25, "forget-gate bias")
         self.seq_len = slider(seq_len, 5, 150, 5, "length T", integer=True)
         dtype = torch.float64  # gradients of 1e-40 and below must not underflow to 0
         self.cells = {
@@ -69,7 +72,11 @@ class GradientFlowExplorer(App):
         return text
 
 
-def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seq_len: int = 50,
-                           seed: int = 0) -> GradientFlowExplorer:
-    """Model (RNN, LSTM), spectral radius, forget-gate bias and length -> the gradient norm against lag."""
-    return GradientFlowExplorer(hidden_size, input_size, seq_len, seed)
+def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seq_len: int = 50, seed: int = 0,
+                           **initial) -> GradientFlowExplorer:
+    """Model (RNN, LSTM), spectral radius, forget-gate bias and length -> the gradient norm against lag.
+
+    The controls start at the keywords `model` ("RNN" or "LSTM"), `radius` and `forget_bias`: a
+    lesson before LSTMs opens it with `model="RNN"`.
+    """
+    return GradientFlowExplorer(hidden_size, input_size, seq_len, seed, **initial)

@@ -14,9 +14,16 @@ Shapes: B batch, S source length, N target length (with START and END), H hidden
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
+
+from .dates import SOURCE_VOCAB, TARGET_VOCAB
+
+DATE_MODEL_FILE = "date_seq2seq.pt"
 
 
 class Seq2Seq(nn.Module):
@@ -99,3 +106,18 @@ def train_seq2seq(model: Seq2Seq, make_batch, steps: int, lr: float = 1e-2, max_
             model.train()
     model.eval()
     return losses
+
+
+def load_date_model(path: str | Path | None = None) -> Seq2Seq:
+    """The date model shipped with the course (made by `python -m tools.train_date_model`), in eval mode.
+
+    Loaded with `torch.load(weights_only=True)`: plain tensors only, never pickled code. The sizes are
+    read from the weights, so a model saved with another hidden size loads too.
+    """
+    resource = files("lstm_course").joinpath("data", DATE_MODEL_FILE) if path is None else Path(path)
+    with resource.open("rb") as f:
+        state = torch.load(f, weights_only=True)
+    model = Seq2Seq(len(SOURCE_VOCAB), len(TARGET_VOCAB), hidden_size=state["decoder.weight_hh_l0"].shape[1],
+                    embedding_dim=state["target_embedding.weight"].shape[1])
+    model.load_state_dict(state)
+    return model.eval()

@@ -153,3 +153,13 @@ def test_teacher_forcing_loss_falls_when_trained():
         loss.backward()
         optimizer.step()
     assert loss.item() < 0.7 * first, (first, loss.item())
+
+
+def test_the_shipped_date_model_loads_as_plain_tensors_and_decodes_held_out_days():
+    from lstm_course.seq2seq import load_date_model
+
+    model = load_date_model()
+    _, held_out = split_days(0.1, torch.Generator().manual_seed(0))
+    batch = date_batch(held_out, TRAIN_FORMATS, 200, torch.Generator().manual_seed(5))
+    guesses = decode_target(model.greedy_decode(batch.source, batch.lengths, steps=11))
+    assert sum(g == iso for g, iso in zip(guesses, batch.isos)) / 200 > 0.9

@@ -17,6 +17,7 @@ C classes (languages). In torch's docs T is L (sequence length) and B is N.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -25,8 +26,19 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from .languages import CharVocabulary
+from .languages import LANGUAGES, CharVocabulary, fixed_split
+from .runtime import one_thread, seeded
 from .validation import check_bool, check_positive_int
+
+# The settings lesson 07 trains with: they fit its budget of seconds on one CPU core.
+EMBEDDING_DIM = 16
+HIDDEN_SIZE = 32
+BATCH_SIZE = 256
+LEARNING_RATE = 0.02
+MAX_EPOCHS = 5
+PATIENCE = 2
+NGRAM_MAX_N = 4
+NGRAM_ALPHA = 0.1
 
 
 class WordClassifier(nn.Module):
@@ -46,7 +58,8 @@ class WordClassifier(nn.Module):
         logits: (B, C), unnormalised scores; `softmax(logits, -1)` gives p(language | word).
     """
 
-    def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int = 16, hidden_size: int = 32,
+    def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int = EMBEDDING_DIM,
+                 hidden_size: int = HIDDEN_SIZE,
                  bidirectional: bool = True, packed: bool = True):
         super().__init__()
         check_positive_int("vocab_size", vocab_size)
@@ -107,8 +120,8 @@ def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
     return (predicted == labels).float().mean().item()
 
 
-def train_classifier(model: nn.Module, vocab: CharVocabulary, train, validation, max_epochs: int = 10,
-                     batch_size: int = 128, lr: float = 1e-2, patience: int = 2,
+def train_classifier(model: nn.Module, vocab: CharVocabulary, train, validation, max_epochs: int = MAX_EPOCHS,
+                     batch_size: int = BATCH_SIZE, lr: float = LEARNING_RATE, patience: int = PATIENCE,
                      generator: torch.Generator | None = None) -> History:
     """Adam on shuffled mini-batches, with early stopping on validation accuracy.
 
@@ -181,7 +194,7 @@ class NgramNaiveBayes:
         max_n: the longest n-gram (1 .. max_n are all used). alpha: α > 0.
     """
 
-    def __init__(self, max_n: int = 4, alpha: float = 0.1):
+    def __init__(self, max_n: int = NGRAM_MAX_N, alpha: float = NGRAM_ALPHA):
         self.max_n = check_positive_int("max_n", max_n)
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha <= 0:
             raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
@@ -200,7 +213,8 @@ class NgramNaiveBayes:
         np.add.at(counts, (rows, cols), 1.0)
         smoothed = counts + self.alpha
         self.log_p_gram = np.log(smoothed / smoothed.sum(1, keepdims=True))  # (C, G)
-        self.log_prior = np.log(np.bincount(labels.numpy(), minlength=num_classes) / len(labels))  # (C,)
+        with np.errstate(divide="ignore"):  # a class without training words gets log p(c) = -inf: never predicted
+            self.log_prior = np.log(np.bincount(labels.numpy(), minlength=num_classes) / len(labels))  # (C,)
         return self
 
     def log_scores(self, words: Sequence[str]) -> torch.Tensor:
@@ -231,3 +245,27 @@ def per_class_accuracy(predicted: torch.Tensor, labels: torch.Tensor, num_classe
     """(C,) float: for each true class, the fraction of its words predicted correctly (recall)."""
     matrix = confusion_matrix(predicted, labels, num_classes).double()
     return matrix.diagonal() / matrix.sum(1).clamp(min=1)
+
+
+class LanguageIdentifier(NamedTuple):
+    """A trained BiLSTM with its vocabulary, and the n-gram baseline fitted on the same training words."""
+
+    model: WordClassifier
+    vocab: CharVocabulary
+    baseline: NgramNaiveBayes
+
+
+@functools.lru_cache(maxsize=2)
+def trained_language_identifier(seed: int = 0) -> LanguageIdentifier:
+    """Lesson 07's BiLSTM and baseline, trained once on `languages.fixed_split()` with the module's settings.
+
+    For apps that show a trained model outside the lesson (the widget gallery). Seeded, on one thread,
+    without moving the global random numbers; cached, so a second call is free. Takes a few seconds.
+    """
+    with one_thread():
+        train, validation, _ = fixed_split()
+        vocab = CharVocabulary(train.words)
+        model = seeded(seed, lambda: WordClassifier(len(vocab), len(LANGUAGES)))
+        train_classifier(model, vocab, train, validation, generator=torch.Generator().manual_seed(seed))
+        baseline = NgramNaiveBayes().fit(train.words, train.labels, len(LANGUAGES))
+    return LanguageIdentifier(model, vocab, baseline)

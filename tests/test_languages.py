@@ -259,3 +259,61 @@ def test_confusion_matrix_rows_are_true_classes():
     assert accuracy(torch.tensor([0, 1, 1, 2]), torch.tensor([0, 0, 1, 2])) == 0.75
     with pytest.raises(ValueError, match=r"\(N,\)"):
         confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 2)
+
+
+# --- the "type a word" app ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_identifier():
+    train, _ = _tiny_task()
+    vocab = CharVocabulary(train.words)
+    torch.manual_seed(0)
+    model = WordClassifier(len(vocab), len(LANGUAGES), hidden_size=4)
+    labels = torch.tensor([0, 3] * (len(train) // 2))
+    baseline = NgramNaiveBayes(max_n=2).fit(train.words, labels, len(LANGUAGES))
+    return model, vocab, baseline
+
+
+def test_language_guesser_shows_both_models_probabilities_and_updates_when_typing(tiny_identifier):
+    from lstm_course.widgets import language_guesser
+
+    model, vocab, baseline = tiny_identifier
+    app = language_guesser("abba", model=model, vocab=vocab, baseline=baseline)
+    assert app.data["word"] == "abba" and set(app.data["probabilities"]) == {"BiLSTM", "n-gram naive Bayes"}
+    for p in app.data["probabilities"].values():
+        assert p.shape == (len(LANGUAGES),) and abs(float(p.sum()) - 1) < 1e-5
+    assert "BiLSTM:" in app.readout and "n-gram naive Bayes:" in app.readout
+    updates = app.updates
+    app.word.value = "  XYZ "
+    assert app.updates == updates + 1 and app.data["word"] == "xyz" and app.data["unknown"] == ["z"]
+    assert "<unk>" in app.readout
+    bundle = app._repr_mimebundle_()
+    assert bundle["image/png"] and "Which language" in bundle["text/plain"]
+
+
+def test_language_guesser_keeps_its_figure_and_says_what_to_type_on_bad_input(tiny_identifier):
+    from lstm_course.widgets import LanguageGuesser
+
+    model, vocab, baseline = tiny_identifier
+    app = LanguageGuesser("abba", model=model, vocab=vocab)
+    figure = app.figure
+    app.word.value = "two words"
+    assert app.figure is figure and "one word of letters" in app.readout
+    with pytest.raises(ValueError, match="word of letters"):
+        LanguageGuesser("", model=model, vocab=vocab)
+    with pytest.raises(TypeError, match="word must be a str"):
+        LanguageGuesser(3, model=model, vocab=vocab)
+    with pytest.raises(ValueError, match="vocab="):
+        LanguageGuesser("abba", model=model)
+
+
+def test_trained_language_identifier_is_cached_and_beats_chance():
+    from lstm_course.language_id import trained_language_identifier
+
+    first = trained_language_identifier(0)
+    assert trained_language_identifier(0) is first and not first.model.training
+    _, validation, _ = fixed_split()
+    guesses = predict_proba(first.model, first.vocab, validation.words).argmax(-1)
+    assert accuracy(guesses, validation.labels) > 0.6
+    assert accuracy(first.baseline.predict(validation.words), validation.labels) > 0.6

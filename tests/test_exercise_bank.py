@@ -73,7 +73,7 @@ def test_an_inconsistent_bank_is_refused():
         validate({"99_x": (_like(first, notebook="99_x", points=99),)})
     with pytest.raises(ValueError, match="transcription is worth 40 points"):
         validate({"99_x": (_like(first, notebook="99_x", points=40, transcription=True),
-                           _like(first, id="other", notebook="99_x", points=60))})
+                           _like(first, id="other", notebook="99_x", points=60, transcription=False))})
 
 
 def _like(exercise: Exercise, **changes) -> Exercise:
@@ -171,3 +171,13 @@ def test_solution_markers_outside_an_answer_cell_are_refused():
 def test_markers_out_of_order_are_refused():
     with pytest.raises(ValueError, match="out of order"):
         stub_source("### END SOLUTION\nleak\n### BEGIN SOLUTION\n")
+
+
+@pytest.mark.parametrize("stem", sorted(NOTEBOOKS))
+def test_every_review_question_has_a_hidden_answer_with_a_why(stem):
+    nb = nbformat.read(ROOT / "exercises" / f"{stem}.ipynb", as_version=4)
+    (review,) = [c.source for c in nb.cells if c.source.startswith("## Check your understanding")]
+    questions = [line for line in review.splitlines() if line[:3] in {f"{n}. " for n in range(1, 10)}]
+    answers = review.split("<details><summary>Answer</summary>")[1:]
+    assert len(questions) >= 3 and len(answers) == len(questions)
+    assert all("*Why:*" in answer.split("</details>")[0] for answer in answers)

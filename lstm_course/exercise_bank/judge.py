@@ -65,8 +65,12 @@ def run_case(exercise: Exercise, answer, case: dict) -> dict:
         return {"status": Status.ERROR.value, "message": f"the result could not be read ({type(error).__name__})"}
 
 
-def judge(exercise: Exercise, cases: list[dict], results: list[dict]) -> Verdict:
-    """Compare the plain results of every case with the reference; the first failure explains itself."""
+def judge(exercise: Exercise, cases: list[dict], results: list[dict], key: int = 0) -> Verdict:
+    """Compare the plain results of every case with the reference; the first failure explains itself.
+
+    `key` seeds the held-out data of exercises judged by `grade` (a trained model): 0 for instant
+    feedback, a secret of the grading process for the autograder.
+    """
     if any(r.get("status") == Status.NOT_ATTEMPTED for r in results) or not results:
         return Verdict(exercise.id, 0.0, exercise.points, Status.NOT_ATTEMPTED,
                        f"{exercise.id}: {Status.NOT_ATTEMPTED}: replace `raise NotImplementedError()` in "
@@ -79,7 +83,7 @@ def judge(exercise: Exercise, cases: list[dict], results: list[dict]) -> Verdict
         if result.get("status") != Status.OK:
             return _wrong(exercise, f"{where}: {str(result.get('message', 'no result'))[:400]}")
         if exercise.grade is not None:
-            fraction, message = exercise.grade(result["value"], case)
+            fraction, message = exercise.grade(result["value"], case, key)
             judged = f" {message}"
             if fraction < 1:
                 earned = round(exercise.points * fraction, 2)

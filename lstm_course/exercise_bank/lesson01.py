@@ -41,7 +41,7 @@ def _rnn_step_oracle(case):
 
 
 RNN_STEP = Exercise(
-    id="rnn_step", notebook=NOTEBOOK, name="rnn_step", points=40,
+    id="rnn_step", notebook=NOTEBOOK, name="rnn_step", points=30, transcription=True,
     cases=_rnn_cases, call=_call_rnn_step, reference=rnn_step, oracle=_rnn_step_oracle,
     wrong=(
         Wrong(lambda x, h, wi, wh, bi, bh: x @ wi.T + bi + h @ wh.T + bh, "did you forget the tanh?"),
@@ -123,7 +123,7 @@ def _ratio_oracle(case):
 
 
 GRADIENT_RATIO = Exercise(
-    id="gradient_ratio", notebook=NOTEBOOK, name="gradient_ratio", points=35,
+    id="gradient_ratio", notebook=NOTEBOOK, name="gradient_ratio", points=40,
     cases=_ratio_cases, call=_call_ratio, reference=gradient_ratio, rtol=1e-5, atol=1e-12, oracle=_ratio_oracle,
     wrong=(
         Wrong(_inverse_ratio, "the ratio is upside down: divide ||dL/dh_1|| by ||dL/dh_T||"),
@@ -180,7 +180,7 @@ def _clip_oracle(case):
 
 
 CLIP = Exercise(
-    id="clip_by_global_norm", notebook=NOTEBOOK, name="clip_by_global_norm", points=25,
+    id="clip_by_global_norm", notebook=NOTEBOOK, name="clip_by_global_norm", points=30,
     cases=_clip_cases, call=_call_clip, reference=clip_by_global_norm, rtol=1e-5, oracle=_clip_oracle,
     parts=("grads[0]", "grads[1]", "grads[2]"), fixed_cases=(ZEROS,),
     wrong=(

@@ -1,8 +1,9 @@
 """Exercises for lesson 06 (long-range memory): initialise the forget bias, train on the adding problem.
 
-The trained model is judged, not compared: the grader loads the returned weights into its own
-`AddingModel` and measures the error on fresh sequences it generates, so a reported loss counts for
-nothing and a model that memorised its training data gains nothing.
+The trained model is judged, not compared (`trained.TrainedModel`): the grader loads the returned
+weights into its own `AddingModel` and measures the error on fresh sequences drawn from its own
+secret key, so a reported loss counts for nothing and a model that memorised its training data, or
+found the test data, gains nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from torch import nn
 from ..gradients import set_forget_bias
 from ..tasks import adding_problem
 from .cases import randn
-from .spec import BadAnswer, Exercise, Wrong, as_array, tensor, to_plain
+from .spec import BadAnswer, Exercise, Wrong, tensor, to_plain
+from .trained import TrainedModel
 
 NOTEBOOK = "06_long_range_memory"
 SEQ_LEN = 20  # T of the adding problem in this exercise
@@ -154,44 +156,35 @@ def _call_train(answer, case):
     return model.state_dict()
 
 
-def evaluate(state: dict, seed: int) -> float:
-    """MSE of plain weights loaded into the grader's own AddingModel, on fresh sequences (BadAnswer if unfit)."""
-    expected = {"lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "head.weight",
-                "head.bias"}
-    if not isinstance(state, dict) or set(state) != expected:
-        raise BadAnswer(f"expected an AddingModel's weights {sorted(expected)}, got {sorted(state)[:8]}")
-    weights = {k: torch.from_numpy(as_array(v)).float() for k, v in state.items()}
-    hidden_size = weights["lstm.weight_hh_l0"].shape[-1]
-    if not 1 <= hidden_size <= MAX_HIDDEN:
-        raise BadAnswer(f"hidden_size must be between 1 and {MAX_HIDDEN}, got {hidden_size}")
-    model = AddingModel(hidden_size)
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError:
-        raise BadAnswer("the weights do not fit an AddingModel (see the shapes in the exercise)") from None
-    x, y = adding_problem(2000, SEQ_LEN, torch.Generator().manual_seed(seed + 1_000_003))
-    with torch.no_grad():
-        mse = float(((model(x) - y) ** 2).mean())
-    return mse if np.isfinite(mse) else float("inf")
+def _hyper(shapes: dict[str, tuple]) -> dict:
+    """hidden_size read off lstm.weight_hh_l0 (4H, H), within bounds."""
+    shape = shapes.get("lstm.weight_hh_l0", ())
+    if len(shape) != 2:
+        raise BadAnswer("expected an AddingModel's weights (lstm.weight_hh_l0 of shape (4H, H)), "
+                        f"got {sorted(shapes)[:6]}")
+    if not 1 <= shape[1] <= MAX_HIDDEN:
+        raise BadAnswer(f"hidden_size must be between 1 and {MAX_HIDDEN}, got {shape[1]}")
+    return {"hidden_size": shape[1]}
 
 
-def _grade_train(value, case) -> tuple[float, str]:
-    try:
-        mse = evaluate(value, case["seed"])
-    except BadAnswer as error:
-        return 0.0, str(error)
-    if mse <= TARGET_MSE:
-        return 1.0, f"MSE {mse:.4f} on fresh sequences, at or below the target {TARGET_MSE}."
-    if mse <= HALF_MSE:
-        return 0.5, f"MSE {mse:.4f} on fresh sequences: below {HALF_MSE} (half marks), above the target {TARGET_MSE}."
-    return 0.0, (f"MSE {mse:.4f} on fresh sequences, above {HALF_MSE} (predicting 1 gives 0.167): did you "
-                 "initialise the forget bias, clip gradients and train for the whole budget?")
+def _mse(model, data) -> float:
+    x, y = data
+    return float(((model(x) - y) ** 2).mean())
+
+
+JUDGE = TrainedModel(
+    name="an AddingModel", hyper=_hyper, build=AddingModel, metric=_mse, unit="MSE",
+    data=lambda generator: adding_problem(2000, SEQ_LEN, generator),  # (B, T, 2), (B,)
+    full=TARGET_MSE, half=HALF_MSE, higher_is_better=False,
+    advice="Predicting 1 gives 0.167: did you initialise the forget bias, clip gradients and train for the "
+           "whole budget?",
+)
 
 
 TRAIN_ADDING = Exercise(
     id="train_adding", notebook=NOTEBOOK, name="train_adding", points=70,
     cases=lambda rng: [{"about": f"{STEPS} steps, T={SEQ_LEN}", "steps": STEPS, "seed": int(rng.integers(2**20))}],
-    call=_call_train, reference=train_adding, grade=_grade_train,
+    call=_call_train, reference=train_adding, grade=JUDGE,
 )
 
 EXERCISES = (FORGET_BIAS, TRAIN_ADDING)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..exercise_bank.spec import MAX_DEPTH, Exercise
 
 MAX_ANSWER_BYTES = 32 << 20
 CASE_STATUSES = {Status.OK, Status.ERROR, Status.NOT_ATTEMPTED}  # what the collection step may write
+GRADER_KEY = secrets.randbits(62)  # seeds held-out data for trained models; never leaves this process
 
 
 class Unreadable(ValueError):
@@ -84,13 +86,13 @@ def valid_result(result) -> bool:
     return type(result.get("message", "")) is str
 
 
-def score_exercise(exercise: Exercise, cases: list[dict], results) -> Verdict:
+def score_exercise(exercise: Exercise, cases: list[dict], results, key: int = GRADER_KEY) -> Verdict:
     """Judge one exercise's collected results; anything malformed earns nothing."""
     if type(results) is not list or not all(valid_result(r) for r in results):
         return Verdict(exercise.id, 0.0, exercise.points, Status.WRONG,
                        f"{exercise.id}: the collected answer is malformed")
     try:
-        return judge(exercise, cases, results)
+        return judge(exercise, cases, results, key)
     except Exception as error:  # numbers that cannot even be compared (e.g. a ragged dict) earn nothing
         return Verdict(exercise.id, 0.0, exercise.points, Status.WRONG,
                        f"{exercise.id}: the answer could not be compared ({type(error).__name__})")

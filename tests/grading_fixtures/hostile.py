@@ -1,8 +1,8 @@
 """Hostile and broken submissions of exercise 01, each with the exact score it must get.
 
 Every submission starts from the solution or the exercise notebook and changes a few cells, so the
-suite follows the course when the notebooks change. Exercise 01 is worth rnn_step 40,
-gradient_ratio 35, clip_by_global_norm 25.
+suite follows the course when the notebooks change. The points of exercise 01 come from the
+exercise bank, so the expected scores follow it too.
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
+from lstm_course.exercise_bank.registry import NOTEBOOKS
+
 ROOT = Path(__file__).resolve().parents[2]
 STEM = "01_rnn_vanishing_gradients"
+POINTS = {e.id: e.points for e in NOTEBOOKS[STEM]}
+PARTLY = 100 - POINTS["gradient_ratio"]  # every answer right but the gradient ratio
+NO_STEP = 100 - POINTS["rnn_step"]  # every answer right but the RNN step
+CLIP_ONLY = POINTS["clip_by_global_norm"]  # the RNN step and the ratio wrong
+NO_CLIP = 100 - POINTS["clip_by_global_norm"]
 
 # A wrong gradient ratio (upside down) and a wrong RNN step (no tanh): the known mistakes.
 WRONG_RATIO = '''def gradient_ratio(weight_ih, weight_hh, xs):
@@ -68,7 +75,7 @@ def append(nb, source: str):
 
 
 def partly(nb=None):
-    """rnn_step and clipping right, the gradient ratio upside down: 65 points."""
+    """rnn_step and clipping right, the gradient ratio upside down: PARTLY points."""
     return with_answer(nb or load("solutions"), "gradient_ratio", WRONG_RATIO)
 
 
@@ -89,23 +96,24 @@ def cases(token: str) -> list[Case]:
     return [
         Case("solution", solution, 100, ""),
         Case("unfilled", exercise, 0, "not attempted"),
-        Case("partly_correct", partly(), 65, "the ratio is upside down"),
-        Case("check_cells_deleted", no_checks, 65, "gradient_ratio"),
+        Case("partly_correct", partly(), PARTLY, "the ratio is upside down"),
+        Case("check_cells_deleted", no_checks, PARTLY, "gradient_ratio"),
         Case("check_cells_edited", edited_checks, 0, "not attempted"),
         Case("check_redefined", insert_after(wrong_step, "rnn_step", "def check(*args, **kwargs):\n"
-                                             "    print('✔ correct (100 points)')"), 60, "did you forget the tanh?"),
+                                             "    print('✔ correct (100 points)')"), NO_STEP,
+             "did you forget the tanh?"),
         Case("patched_lstm_course", insert_after(wrong_step, "rnn_step", PATCH_COURSE), 0, "expected shape"),
-        Case("patched_numpy_torch", insert_after(wrong_step, "rnn_step", PATCH_NUMERICS), 60, "rnn_step"),
-        Case("rigged_objects", with_answer(partly(), "rnn_step", RIGGED), 25, "got Rigged"),
-        Case("tensor_subclass", with_answer(partly(), "rnn_step", SUBCLASS), 25, "got Liar"),
-        Case("hidden_tracebacks", insert_after(wrong_step, "rnn_step", HIDE_TRACEBACKS), 60, "rnn_step"),
+        Case("patched_numpy_torch", insert_after(wrong_step, "rnn_step", PATCH_NUMERICS), NO_STEP, "rnn_step"),
+        Case("rigged_objects", with_answer(partly(), "rnn_step", RIGGED), CLIP_ONLY, "got Rigged"),
+        Case("tensor_subclass", with_answer(partly(), "rnn_step", SUBCLASS), CLIP_ONLY, "got Liar"),
+        Case("hidden_tracebacks", insert_after(wrong_step, "rnn_step", HIDE_TRACEBACKS), NO_STEP, "rnn_step"),
         Case("input_transformer", append(wrong_step, FORGE_TRANSFORMER), 0, "collection step failed (SystemExit)"),
-        Case("os_exit", insert_after(partly(), "rnn_step", "import os\nos._exit(0)"), 65, "stopped the kernel"),
-        Case("sigint_ignored_loop", insert_after(partly(), "rnn_step", ENDLESS), 65, "ran longer than"),
-        Case("children_left_running", insert_after(partly(), "gradient_ratio", spawn), 65, "gradient_ratio"),
+        Case("os_exit", insert_after(partly(), "rnn_step", "import os\nos._exit(0)"), PARTLY, "stopped the kernel"),
+        Case("sigint_ignored_loop", insert_after(partly(), "rnn_step", ENDLESS), PARTLY, "ran longer than"),
+        Case("children_left_running", insert_after(partly(), "gradient_ratio", spawn), PARTLY, "gradient_ratio"),
         Case("memory_bomb", insert_after(partly(), "rnn_step", "blocks = []\nwhile True:\n"
-                                         "    blocks.append(bytearray(50_000_000))"), 65, "ran out of memory"),
-        Case("answer_hangs_when_called", with_answer(solution, "clip_by_global_norm", HANGS), 75,
+                                         "    blocks.append(bytearray(50_000_000))"), PARTLY, "ran out of memory"),
+        Case("answer_hangs_when_called", with_answer(solution, "clip_by_global_norm", HANGS), NO_CLIP,
              "calling it ran longer than"),
         Case("not_json", b"\x00\x01 this is not a notebook", 0, "not a valid notebook"),
         Case("json_not_notebook", b'{"cells": "nope"}', 0, "not a valid notebook"),
@@ -181,7 +189,7 @@ def write(folder: Path, case: Case) -> Path:
 def batch(folder: Path, count: int, seed: int = 0) -> list[tuple[Path, float]]:
     """`count` submissions mixing correct, partly correct and unfilled ones, with their scores."""
     rng = random.Random(seed)
-    kinds = [("correct", load("solutions"), 100), ("partly", partly(), 65), ("unfilled", load("exercises"), 0)]
+    kinds = [("correct", load("solutions"), 100), ("partly", partly(), PARTLY), ("unfilled", load("exercises"), 0)]
     made = []
     for k in range(count):
         name, nb, score = kinds[rng.randrange(3)] if k >= 3 else kinds[k]

@@ -208,3 +208,45 @@ def test_a_mermaid_diagram_is_drawn_from_the_local_copy(tmp_path):
         finally:
             browser.close()
     assert requested == [] and errors == []
+
+
+BELT = """```mermaid
+flowchart LR
+    subgraph belt ["cell state: the conveyor belt"]
+        cprev["cₜ₋₁"] ==> forget(("×")) ==> add(("+")) ==> cnext["cₜ"]
+    end
+    hx["hₜ₋₁, xₜ"] --> f["forget gate fₜ = σ(…)"] & i["input gate iₜ = σ(…)"]
+    f --> forget
+    i --> add
+```"""
+# For each subgraph: the space between the bottom of its title and the top of the highest box inside it.
+TITLE_GAPS = """() => [...document.querySelectorAll('.jp-Mermaid svg g.cluster')].map(cluster => {
+  const box = cluster.querySelector('rect').getBoundingClientRect();
+  const title = cluster.querySelector('.cluster-label').getBoundingClientRect();
+  const inside = [...cluster.ownerSVGElement.querySelectorAll('g.node')].map(n => n.getBoundingClientRect())
+    .filter(r => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom);
+  return Math.min(...inside.map(r => r.top)) - title.bottom; })"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
+def test_a_subgraph_title_keeps_clear_of_the_boxes_inside_it(tmp_path):
+    """Lesson 02's conveyor belt: the title "cell state: the conveyor belt" above the c_{t-1} box, not on it."""
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path / "course" / "notebooks"
+    folder.mkdir(parents=True)
+    path = folder / "02_belt.ipynb"
+    nbformat.write(lesson_notebook("Belt", [nbformat.v4.new_markdown_cell("# 02 · Belt\n\n" + BELT)]), path)
+    build_site.build_site([path], tmp_path / "site", VENDOR, root=tmp_path / "course")
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser, page = open_offline(playwright, (tmp_path / "site" / "notebooks" / "02_belt.html").as_uri(),
+                                     requested, errors)
+        try:
+            page.wait_for_selector(".jp-Mermaid svg g.cluster", timeout=20_000)
+            gaps = page.evaluate(TITLE_GAPS)
+        finally:
+            browser.close()
+    assert len(gaps) == 1 and gaps[0] >= 12, gaps  # pixels of clear space under the title
+    assert requested == [] and errors == []

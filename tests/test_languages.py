@@ -45,7 +45,7 @@ def test_shipped_words_are_balanced_lower_case_and_unique(words):
     assert all(w.isalpha() and w == w.lower() and 3 <= len(w) <= 14 for w in words.words)
 
 
-def test_each_word_is_most_frequent_or_present_in_its_own_language(words):
+def test_each_word_has_a_frequency_in_its_own_languages_list(words):
     own = words.zipf[torch.arange(len(words)), words.labels]
     assert bool((own > 0).all()), "every word comes from its own language's list"
 
@@ -317,3 +317,27 @@ def test_trained_language_identifier_is_cached_and_beats_chance():
     guesses = predict_proba(first.model, first.vocab, validation.words).argmax(-1)
     assert accuracy(guesses, validation.labels) > 0.6
     assert accuracy(first.baseline.predict(validation.words), validation.labels) > 0.6
+
+
+# --- the lesson's figures ---------------------------------------------------------------------------------------------
+
+
+def test_confusion_matrix_figure_labels_every_cell_with_its_count():
+    from lstm_course.plots import plot_confusion_matrix
+
+    fig = plot_confusion_matrix(torch.tensor([[5, 1], [0, 3]]), ["en", "fr"], title="t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["5", "1", "0", "3"]
+    assert ax.images[0].get_array()[0, 0] == pytest.approx(5 / 6)  # coloured by the share of its row
+    with pytest.raises(ValueError, match=r"\(C, C\) with C = 3"):
+        plot_confusion_matrix(torch.zeros(2, 2), ["en", "fr", "de"])
+
+
+def test_class_probability_bars_have_one_group_per_model():
+    from lstm_course.plots import plot_class_probabilities
+
+    fig = plot_class_probabilities({"a": torch.tensor([0.2, 0.8]), "b": [0.5, 0.5]}, ["en", "fr"])
+    widths = sorted(round(p.get_width(), 3) for p in fig.axes[0].patches)
+    assert widths == [0.2, 0.5, 0.5, 0.8]
+    with pytest.raises(ValueError, match=r"must be \(C,\) = \(2,\)"):
+        plot_class_probabilities({"a": [1.0]}, ["en", "fr"])

@@ -250,3 +250,50 @@ def test_a_subgraph_title_keeps_clear_of_the_boxes_inside_it(tmp_path):
             browser.close()
     assert len(gaps) == 1 and gaps[0] >= 12, gaps  # pixels of clear space under the title
     assert requested == [] and errors == []
+
+
+def contrast_violations(page) -> list[str]:
+    """axe-core's WCAG 2 AA colour-contrast check on the open page: one line per failing element."""
+    axe = build_site.fetch_npm_package("axe-core", VENDOR) / "axe.min.js"
+    page.add_script_tag(path=str(axe))
+    return page.evaluate("""axe.run(document, {runOnly: ['color-contrast']}).then(result =>
+        result.violations.flatMap(v => v.nodes.map(n =>
+            n.target.join(' ') + ': ' + n.any[0].data.fgColor + ' on ' + n.any[0].data.bgColor +
+            ' is ' + n.any[0].data.contrastRatio + ':1, needs ' + n.any[0].data.expectedContrastRatio)))""")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
+def test_every_page_meets_wcag_2_aa_colour_contrast(site):
+    from playwright.sync_api import sync_playwright
+
+    out, pages = site
+    found, requested, errors = {}, [], []
+    with sync_playwright() as playwright:
+        browser, page = open_offline(playwright, pages[0].as_uri(), requested, errors)
+        try:
+            for path in pages:
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")  # then the diagrams, drawn after it, are checked too:
+                page.wait_for_function("!document.querySelector('.jp-Mermaid > pre.mermaid:not([data-processed])')")
+                found[path.name] = contrast_violations(page)
+        finally:
+            browser.close()
+    assert not any(found.values()), {name: (len(v), v[:5]) for name, v in found.items() if v}
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (CI installs it)")
+def test_the_contrast_check_finds_pale_text(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    pale = tmp_path / "pale.html"
+    pale.write_text('<html lang="en"><body><p style="color: #b0b0b0">In [1]:</p><p>fine</p></body></html>')
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser, page = open_offline(playwright, pale.as_uri(), requested, errors)
+        try:
+            found = contrast_violations(page)
+        finally:
+            browser.close()
+    assert len(found) == 1 and "#b0b0b0 on #ffffff" in found[0], found

@@ -65,7 +65,13 @@ NPM_PACKAGES = {
         "11.10.0",
         "sha512-oQsFzPBy9xlpnGxUqLbVY8pvknLlsNIJ0NWwi8SUJjhbP1IT0E0o1lfhU4iYV3ubpy+xkzkaOyDUQMn06vQElQ==",
     ),
+    # Not shipped with the pages: the browser tests run its accessibility checks (WCAG 2 AA contrast) on them.
+    "axe-core": (
+        "4.14.1",
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+    ),
 }
+TEST_ONLY = {"axe-core"}  # npm packages the tests use and the pages never load
 MATHJAX_FILE = "es5/tex-svg-full.js"  # one file with every TeX extension and SVG output: no fonts to fetch
 MERMAID_FILE = "dist/mermaid.min.js"  # the classic-script build: ES modules do not load from file://
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -290,7 +296,8 @@ def build_site(notebooks: list[Path], out: Path, cache: Path, root: Path = ROOT)
         copy_vendor_file("mermaid", MERMAID_FILE, cache, out / "_static" / "mermaid" / "mermaid.min.js")
     index = index_page(lessons, copy_exercises(lessons, root, out))
     (out / "index.html").write_text(index, encoding="utf-8")
-    (out / "_static" / "versions.json").write_text(json.dumps({n: v[0] for n, v in NPM_PACKAGES.items()}, indent=1))
+    shipped = {n: v[0] for n, v in NPM_PACKAGES.items() if n not in TEST_ONLY}
+    (out / "_static" / "versions.json").write_text(json.dumps(shipped, indent=1))
     return [out / "index.html", *pages]
 
 

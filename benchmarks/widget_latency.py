@@ -104,6 +104,7 @@ BROWSER_CONTROLS = [
     ("shape-explorer", "input-size", "slider", "ArrowLeft"),
     ("shape-explorer", "hidden-size", "slider", "ArrowLeft"),
     ("shape-explorer", "num-layers", "slider", "ArrowLeft"),
+    ("shape-explorer", "proj-size", "slider", "ArrowRight"),
     ("shape-explorer", "bidirectional", "checkbox", None),
     ("shape-explorer", "batch-first", "checkbox", None),
     ("bidirectional-reader", "sentence", "select", None),

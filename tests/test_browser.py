@@ -198,19 +198,22 @@ def test_gradient_flow_explorer_every_control(page):
 @screenshot_on_failure
 def test_shape_explorer_every_control(page):
     app = "shape-explorer"
-    # the notebook itself set two layers, two directions and batch_first before we get here
-    assert "B=3, T=5, I=4, H=6, L=2, D=2" in readout(page, app)
+    # the notebook measures with explorers of its own, so the one shown is as it opened
+    assert "B=3, T=5, I=4, H=6, L=1, D=1, P=0" in readout(page, app)
     for name, expected in [("batch", "B=4,"), ("seq-len", "T=6,"), ("input-size", "I=5,"),
-                           ("hidden-size", "H=7,"), ("num-layers", "L=3,")]:
+                           ("hidden-size", "H=7,"), ("num-layers", "L=2,"), ("proj-size", "P=1 ")]:
         operate(page, app, lambda name=name: press_slider(page, app, name, "ArrowRight"),
                 lambda text, expected=expected: expected in text)
     text = operate(page, app, lambda: page.locator(f".{app}-bidirectional input[type=checkbox]").click(),
-                   lambda text: "D=1" in text)
-    assert "output (B, T, D·H) (4, 6, 7)" in text and "h_n (L·D, B, H) (3, 4, 7)" in text, text
-    assert "weight_ih_l2 (4H, D·H) (28, 7)" in text and "reverse" not in text, text
+                   lambda text: "D=2" in text)
+    assert "output (T, B, D·P) (6, 4, 2)" in text and "h_n (L·D, B, P) (4, 4, 1)" in text, text
+    assert "c_n (L·D, B, H) (4, 4, 7)" in text and "weight_hr_l1_reverse (P, H) (1, 7)" in text, text
+    text = operate(page, app, lambda: press_slider(page, app, "proj-size", "ArrowLeft"), lambda text: "P=0" in text)
+    assert "output (T, B, D·H) (6, 4, 14)" in text and "weight_ih_l1 (4H, D·H) (28, 14)" in text, text
+    assert "weight_hr" not in text, text
     text = operate(page, app, lambda: page.locator(f".{app}-batch-first input[type=checkbox]").click(),
-                   lambda text: "input (T, B, I) (6, 4, 5)" in text)
-    assert "output (T, B, D·H) (6, 4, 7)" in text and "h_n (L·D, B, H) (3, 4, 7)" in text, text
+                   lambda text: "input (B, T, I) (4, 6, 5)" in text)
+    assert "output (B, T, D·H) (4, 6, 14)" in text and "h_n (L·D, B, H) (4, 4, 7)" in text, text
     assert "✗" not in text, text
 
 

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NBGRADER_STAMP := $(VENV)/.nbgrader
+TEST_EXTRAS_STAMP := $(VENV)/.test-extras
 HOST ?= 127.0.0.1
 PORT ?= 8888
 JOBS ?= 2
@@ -36,13 +36,14 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,data]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
-# nbgrader is only for the test suite's round trip (tests/test_nbgrader.py): `make lab` never installs it.
-$(NBGRADER_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[nbgrader]'
-	@touch $(NBGRADER_STAMP)
+# Only the test suite needs nbgrader (its round trip, tests/test_nbgrader.py) and wordfreq (re-deriving the
+# shipped word lists byte for byte): `make lab` never installs them.
+$(TEST_EXTRAS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[nbgrader,data]'
+	@touch $(TEST_EXTRAS_STAMP)
 
 lab: $(STAMP)
 	@echo "Starting JupyterLab on http://$(HOST):$(PORT)/lab/tree/notebooks/00_start_here.ipynb"
@@ -52,10 +53,10 @@ lab: $(STAMP)
 		$(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser) \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP) $(NBGRADER_STAMP) lint
+test: $(STAMP) $(TEST_EXTRAS_STAMP) lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests $(NOTEBOOK_DIRS)
 
-test-unit: $(STAMP) $(NBGRADER_STAMP)
+test-unit: $(STAMP) $(TEST_EXTRAS_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 
 test-notebooks: $(STAMP)

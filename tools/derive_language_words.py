@@ -118,11 +118,11 @@ def derive() -> tuple[str, dict]:
     try:
         import wordfreq
     except ImportError as error:
-        raise SystemExit("this script needs wordfreq: pip install -c constraints.txt -e '.[data]'") from error
+        raise RuntimeError("this script needs wordfreq: pip install -c constraints.txt -e '.[data]'") from error
     from importlib.metadata import version
 
     if version("wordfreq") != WORDFREQ_VERSION:
-        raise SystemExit(f"expected wordfreq {WORDFREQ_VERSION} (the pinned version), found {version('wordfreq')}")
+        raise RuntimeError(f"expected wordfreq {WORDFREQ_VERSION} (the pinned version), found {version('wordfreq')}")
     frequencies = {lang: wordfreq.get_frequency_dict(lang, "large") for lang in LANGUAGES}
     candidate_pools = pools(lambda lang: wordfreq.iter_wordlist(lang, "large"))
     chosen, shared = select(candidate_pools)
@@ -135,7 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the shipped file instead of writing it")
     args = parser.parse_args(argv)
-    text, stats = derive()
+    try:
+        text, stats = derive()
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     if args.check:
         same = OUTPUT.read_bytes() == text.encode("utf-8")
         print(f"{OUTPUT.name}: {'identical to' if same else 'DIFFERS from'} a fresh derivation")

@@ -10,6 +10,10 @@ references call (the course's own cells and layers, which learners may use), sta
 
 So a submission that imports a reference and hands it in as its answer gets an error on every case
 and no points for it; one that reads the bank's files reads the copies.
+
+Data that a lesson's trained model is scored on can be kept out the same way: a lesson module's
+`GRADER_ONLY` maps a file of the package's `data/` folder to what the sandbox shows in its place
+(e.g. the CO2 series without the months the grader scores), so the kernel never reads them.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from __future__ import annotations
 import ast
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 
-from ..exercise_bank.registry import EXERCISES
+from ..exercise_bank.registry import EXERCISES, LESSONS
 
+DATA = Path(__file__).resolve().parents[1] / "data"
 MESSAGE = "the exercise bank's answers are not available while grading"
 
 
@@ -62,4 +68,16 @@ def write_redacted(folder: Path) -> list[tuple[str, str]]:
         copy = folder / f"{k:02d}_{path.name}"
         copy.write_text(redacted(path.read_text(encoding="utf-8"), names), encoding="utf-8")
         overlays.append((str(copy), str(path)))
+    for k, (name, view) in enumerate(sorted(grader_only_data().items())):
+        copy = folder / f"data{k:02d}_{name}"
+        copy.write_text(view((DATA / name).read_text(encoding="utf-8")), encoding="utf-8")
+        overlays.append((str(copy), str(DATA / name)))
     return overlays
+
+
+def grader_only_data() -> dict[str, Callable[[str], str]]:
+    """{file name in the package's data/: function from its text to what the sandbox shows instead}."""
+    views: dict[str, Callable[[str], str]] = {}
+    for lesson in LESSONS:
+        views |= getattr(lesson, "GRADER_ONLY", {})
+    return views

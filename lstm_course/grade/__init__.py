@@ -5,8 +5,9 @@ Modules, one job each: `submission` (read an untrusted file, decide which exerci
 answers), `kernel` (the limits), `isolation` (the bubblewrap sandbox around the kernel), `redact`
 (the bank without its answers, for inside the sandbox), `collect` (the step that runs in the
 kernel), `reaper` (leave no process behind), `score` (validate and judge in the grader), `report`
-(CSV, JSON, feedback notebooks), `batch` (parallel jobs), `shard` and `merge` (a class over machines). The exercises themselves live in
-`lstm_course.exercise_bank`, which the grader uses and which never imports the grader.
+(CSV, JSON, feedback notebooks), `batch` (parallel jobs), `shard` and `merge` (a class over
+machines). The exercises themselves live in `lstm_course.exercise_bank`, which the grader uses and
+which never imports the grader.
 
 Threat model. A submission is hostile code. The grader assumes it may: edit or delete check cells,
 redefine `check`, patch `lstm_course`, numpy or torch in its kernel, register input transformers, hide

@@ -217,7 +217,8 @@ def stream_loss(model: CharLM, ids: torch.Tensor, batch_size: int = 8, seq_len: 
     """Mean loss (nats per character) over B contiguous streams of `ids`, read T characters at a time.
 
     carry=True passes the state from chunk to chunk (how the model reads text when it generates);
-    carry=False starts every chunk from a zero state (how a random-window model was trained).
+    carry=False starts every chunk from a zero state (how a random-window model was trained). The last
+    (S - 1) mod T characters of each stream, too few for a chunk, are not scored.
     """
     batches = StreamBatches(ids, batch_size, seq_len)
     model.eval()

@@ -190,8 +190,9 @@ def test_shipped_weights_load_safely_and_reproduce_their_recorded_heldout_loss()
 
 def test_the_training_script_gives_the_same_weights_from_the_same_seed():
     first, info = train(steps=2, seed=5)
-    second, _ = train(steps=2, seed=5)
-    other, _ = train(steps=2, seed=6)
+    second, _ = train(steps=2, seed=5, compare=False)
+    other, _ = train(steps=2, seed=6, compare=False)
+    assert info["random_windows_heldout_loss"] > 0  # the comparison model's score is recorded
     assert info["steps"] == 2 and info["python"] and info["heldout_loss"] > 0
     for name, tensor in first["state_dict"].items():
         assert tensor.dtype == torch.float16 and torch.equal(tensor, second["state_dict"][name])

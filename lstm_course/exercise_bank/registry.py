@@ -7,10 +7,10 @@ at import, so neither a check nor the grader ever runs on an inconsistent bank.
 
 from __future__ import annotations
 
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson08, lesson09, lesson10
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09, lesson10
 from .spec import POINTS_PER_NOTEBOOK, Exercise
 
-LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson08, lesson09, lesson10)
+LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09, lesson10)
 TRANSCRIPTION_SHARE = 1 / 3  # the most a notebook may give to pure translation of shown equations
 
 NOTEBOOKS: dict[str, tuple[Exercise, ...]] = {lesson.NOTEBOOK: lesson.EXERCISES for lesson in LESSONS}

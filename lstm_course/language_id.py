@@ -196,13 +196,16 @@ class NgramNaiveBayes:
 
     def __init__(self, max_n: int = NGRAM_MAX_N, alpha: float = NGRAM_ALPHA):
         self.max_n = check_positive_int("max_n", max_n)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha <= 0:
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+            raise TypeError(f"alpha must be a number > 0, got {type(alpha).__name__} {alpha!r}")
+        if alpha <= 0:
             raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
         self.alpha = float(alpha)
         self.index: dict[str, int] | None = None
 
     def fit(self, words: Sequence[str], labels: torch.Tensor, num_classes: int) -> NgramNaiveBayes:
         """Count the n-grams of N words with (N,) int64 labels in 0 .. num_classes - 1."""
+        _check_word_list(words)
         if len(words) != len(labels):
             raise ValueError(f"expected one label per word, got {len(words)} words and {len(labels)} labels")
         grams = [char_ngrams(word, self.max_n) for word in words]
@@ -218,7 +221,15 @@ class NgramNaiveBayes:
         return self
 
     def log_scores(self, words: Sequence[str]) -> torch.Tensor:
-        """(B, C) log p(c) + Σ log p(g | c) for B words; the argmax is the prediction."""
+        """(B, C) log p(c) + Σ log p(g | c) for B words; the argmax is the prediction.
+
+        The sum runs over the word's n-grams that occur in the training words; an n-gram never seen in
+        training (with any language) is skipped: it has no column among the G counted n-grams.
+
+        Raises:
+            TypeError: `words` is a single string. ValueError: `fit` has not been called.
+        """
+        _check_word_list(words)
         if self.index is None:
             raise ValueError("call fit(words, labels, num_classes) before scoring words")
         known = [[self.index[g] for g in char_ngrams(word, self.max_n) if g in self.index] for word in words]
@@ -231,6 +242,11 @@ class NgramNaiveBayes:
     def predict(self, words: Sequence[str]) -> torch.Tensor:
         """(B,) int64: the class with the highest score for each word."""
         return self.log_scores(words).argmax(-1)
+
+
+def _check_word_list(words) -> None:
+    if isinstance(words, str):
+        raise TypeError(f"expected a list of words, got the single string {words!r}; write [{words!r}]")
 
 
 def confusion_matrix(predicted: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -245,11 +245,23 @@ def test_naive_bayes_scores_equal_a_direct_count():
     assert model.predict(["ab", "yx"]).tolist() == [0, 1]
 
 
-def test_naive_bayes_rejects_scoring_before_fit_and_bad_alpha():
+def test_naive_bayes_skips_ngrams_never_seen_in_training():
+    model = NgramNaiveBayes(max_n=1, alpha=1.0).fit(["aab", "abb", "xy"], torch.tensor([0, 0, 1]), 2)
+    torch.testing.assert_close(model.log_scores(["bza"]), model.log_scores(["ba"]))  # "z" was never counted
+
+
+def test_naive_bayes_rejects_scoring_before_fit_bad_alpha_and_a_single_string():
     with pytest.raises(ValueError, match="call fit"):
         NgramNaiveBayes().log_scores(["abc"])
     with pytest.raises(ValueError, match="alpha"):
         NgramNaiveBayes(alpha=0)
+    with pytest.raises(TypeError, match="alpha"):
+        NgramNaiveBayes(alpha="0.1")
+    model = NgramNaiveBayes(max_n=1).fit(["ab", "cd"], torch.tensor([0, 1]), 2)
+    with pytest.raises(TypeError, match="single string"):
+        model.log_scores("ab")
+    with pytest.raises(TypeError, match="single string"):
+        NgramNaiveBayes().fit("ab", torch.tensor([0, 1]), 2)
 
 
 def test_confusion_matrix_rows_are_true_classes():

@@ -3,9 +3,9 @@
     python -m tools.train_date_model            # writes lstm_course/data/date_seq2seq.pt
 
 A lesson has 30 seconds of one CPU core; a model good enough to show *where* an encoder-decoder
-fails needs a few minutes. This script makes that model reproducibly: the same seeds, data and
-steps as the lesson's live run, only longer, on one thread. The lesson says which results come from
-these weights and still trains a model live.
+fails needs more (about a minute of CPU time). This script makes that model reproducibly: the same
+split, seeds and batches as the lesson's live run, with hidden size 128 and five times the steps, on
+one thread. The lesson says which results come from these weights and still trains a model live.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exercises for lesson 04 (nn.LSTM shapes and states): predict shapes, carry state without leaking it,
+"""Exercises for lesson 04 (nn.LSTM shapes and states): predict shapes, carry state across chunks without a graph leak,
 gather the last valid outputs of a padded batch."""
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from lstm_course.widgets import bidirectional_reader, gate_sandbox, gradient_flow_explorer, shape_explorer
+from lstm_course.widgets import bidirectional_reader, char_sampler, gate_sandbox, gradient_flow_explorer, shape_explorer
 
 TARGET_MS = 200.0
 
@@ -82,6 +82,7 @@ def scenarios():
     yield "gradient-flow explorer", flow, ["model", "radius", "forget_bias", "seq_len"]
     yield "shape explorer", shapes, list(shapes.controls)
     yield "bidirectional reader", reader, ["sentence", "position", "forward", "back", "new_sentence"]
+    yield "Python writer", char_sampler(), ["temperature", "top_k", "length", "again"]
 
 
 # (app, control, kind, first key) for every control, in an order where each one is enabled when it comes:

@@ -1,5 +1,5 @@
 """Exercises for lesson 04 (nn.LSTM shapes and states): predict shapes, carry state across chunks without a graph leak,
-gather the last valid outputs of a padded batch."""
+predict which outputs a padded batch's padding can change, packed or not, in one direction or two."""
 
 from __future__ import annotations
 
@@ -151,45 +151,114 @@ TBPTT = Exercise(
 )
 
 
-# 3. The last valid output of each sequence in a padded, batch-first batch.
+# 3. Predict before you run: which outputs change when only the padding of a batch changes?
 
-def last_valid_outputs(output, lengths):
-    """Reference: output (B, T, H), lengths (B,) -> the output at step lengths[b] - 1 of each row, (B, H)."""
-    return output[torch.arange(output.shape[0]), lengths - 1]  # (B, H)
+def padding_changes(lengths, seq_len, bidirectional, packed):
+    """Reference: lengths (B,), T, D = 2 if bidirectional -> (output changes (B, T, D), h_n changes (D, B)), 0 or 1.
+
+    Without packing the LSTM reads the padding as data: the forward direction at step t has read steps 0..t, so
+    only its padded steps (and h_n, the state after step T - 1) change; the backward direction starts at T - 1, so
+    every step of a shorter sequence changes, and so does its h_n (its state at step 0). A packed batch never
+    hands the padding to the LSTM, and pad_packed_sequence fills the padded positions with 0: nothing changes.
+    """
+    B, D = len(lengths), 2 if bidirectional else 1
+    if packed:
+        return torch.zeros(B, seq_len, D), torch.zeros(D, B)
+    padded = torch.arange(seq_len)[None, :] >= lengths[:, None]  # (B, T)
+    short = (lengths < seq_len)[:, None].expand(B, seq_len)  # (B, T) sequences that have padding at all
+    output = torch.stack([padded, short][:D], dim=-1)  # (B, T, D) forward | backward
+    return output, short[:, 0][None, :].expand(D, B)  # (D, B)
 
 
-def _last_cases(rng):
+def _padding_cases(rng):
     cases = []
-    for batch, steps, hidden_size, about in ((4, 5, 3, "B=4, T=5, H=3"), (1, 3, 2, "a batch of one"),
-                                             (3, 6, 1, "H=1")):
-        lengths = rng.integers(1, steps + 1, batch)
+    for bidirectional, packed in ((False, False), (False, True), (True, False), (True, True)):
+        batch, steps = int(rng.integers(3, 5)), int(rng.integers(4, 7))
+        lengths = rng.integers(1, steps, batch)
         lengths[0] = steps  # one full-length sequence, as after padding
-        cases.append({"about": about + f", lengths {lengths.tolist()}", "output": randn(rng, batch, steps, hidden_size),
-                      "lengths": lengths.tolist()})
+        cases.append({"about": f"lengths {lengths.tolist()}, T={steps}, bidirectional={bidirectional}, "
+                      f"packed={packed}", "lengths": lengths.tolist(), "seq_len": steps,
+                      "bidirectional": bidirectional, "packed": packed})
     return cases
 
 
-def _call_last(answer, case):
-    return answer(tensor(case["output"]), torch.tensor(case["lengths"], dtype=torch.long))
+def _call_padding(answer, case):
+    return tuple(answer(torch.tensor(case["lengths"], dtype=torch.long), case["seq_len"], case["bidirectional"],
+                        case["packed"]))
 
 
-def _last_oracle(case):
-    """torch.nn.utils.rnn: pack the padded batch, unpack it into its sequences, take each one's last step."""
-    output, lengths = tensor(case["output"]), torch.tensor(case["lengths"])
-    packed = nn.utils.rnn.pack_padded_sequence(output, lengths, batch_first=True, enforce_sorted=False)
-    return torch.stack([sequence[-1] for sequence in nn.utils.rnn.unpack_sequence(packed)])
+def _padding_oracle(case):
+    """Run a real batch-first nn.LSTM twice, on one batch and on the same batch with other padding values, packed
+    or not; an output or h_n entry has changed when any of its H features moved by more than 1e-9."""
+    lengths, T, bidirectional = torch.tensor(case["lengths"]), case["seq_len"], case["bidirectional"]
+    B, D, H = len(lengths), 2 if bidirectional else 1, 3
+    generator = torch.Generator().manual_seed(0)
+    lstm = nn.LSTM(2, H, batch_first=True, bidirectional=bidirectional).double()
+    x = torch.randn(B, T, 2, generator=generator, dtype=torch.float64)  # (B, T, I)
+    padded = torch.arange(T)[None, :] >= lengths[:, None]  # (B, T)
+    other = torch.where(padded[..., None], x + 1 + torch.rand(B, T, 2, generator=generator, dtype=x.dtype), x)
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.copy_(torch.randn(p.shape, generator=generator, dtype=p.dtype))
+
+        def run(inputs):
+            if not case["packed"]:
+                output, (h_n, _) = lstm(inputs)
+                return output, h_n
+            packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+            output, (h_n, _) = lstm(packed)
+            return nn.utils.rnn.pad_packed_sequence(output, batch_first=True, total_length=T)[0], h_n
+
+        (out_a, h_a), (out_b, h_b) = run(x), run(other)
+    moved = lambda a, b: ((a - b).abs() > 1e-9).any(-1).double()  # noqa: E731  one flag per H features
+    return moved(out_a.view(B, T, D, H), out_b.view(B, T, D, H)), moved(h_a, h_b)
 
 
-LAST_VALID = Exercise(
-    id="last_valid_outputs", notebook=NOTEBOOK, name="last_valid_outputs", points=30, oracle=_last_oracle,
-    cases=_last_cases, call=_call_last, reference=last_valid_outputs,
-    fixed_cases=({"about": "lengths [1, 3]: one sequence of one step", "output": [[[1.0], [2.0], [3.0]],
-                  [[4.0], [5.0], [6.0]]], "lengths": [1, 3]},),
+def _padding_with(*, unpacked_too=False, forward_all=False, h_n_own_end=False, backward_like_forward=False,
+                  packed_padding=False, everything=False):
+    """A wrong prediction: the reference with one misconception."""
+    def answer(lengths, seq_len, bidirectional, packed):
+        output, h_n = padding_changes(lengths, seq_len, bidirectional, packed)
+        output, h_n = output.clone().double(), h_n.clone().double()
+        padded = (torch.arange(seq_len)[None, :] >= lengths[:, None]).double()  # (B, T)
+        if packed:
+            if packed_padding:
+                output[:] = padded[..., None]
+            return output, h_n
+        if unpacked_too:
+            return torch.zeros_like(output), torch.zeros_like(h_n)
+        if everything:
+            return torch.ones_like(output), torch.ones_like(h_n)
+        if forward_all:
+            output[..., 0] = (lengths < seq_len).double()[:, None].expand_as(padded)
+        if h_n_own_end:
+            h_n[0] = 0.0
+        if backward_like_forward and bidirectional:
+            output[..., 1] = padded
+            h_n[1] = 0.0
+        return output, h_n
+    return answer
+
+
+PADDING_CHANGES = Exercise(
+    id="padding_changes", notebook=NOTEBOOK, name="padding_changes", points=30, oracle=_padding_oracle,
+    cases=_padding_cases, call=_call_padding, reference=padding_changes, parts=("output", "h_n"),
+    fixed_cases=({"about": "every sequence full length, bidirectional, not packed: there is no padding",
+                  "lengths": [3, 3], "seq_len": 3, "bidirectional": True, "packed": False},),
     wrong=(
-        Wrong(lambda output, lengths: output[:, -1], "for shorter sequences the last step is padding: "
-              "take the step lengths - 1 of each row"),
-        Wrong(lambda output, lengths: output[:, lengths.min() - 1], "index each row with its own length"),
+        Wrong(_padding_with(unpacked_too=True), "without packing the LSTM reads the padding as input: the outputs "
+              "at padded steps and h_n (the state after step T - 1) change"),
+        Wrong(_padding_with(everything=True), "a change reaches only the same sequence, and in the forward direction "
+              "only later steps: full-length sequences and steps before the padding stay the same"),
+        Wrong(_padding_with(forward_all=True), "the forward direction at step t has read steps 0..t only: a step "
+              "before the padding cannot change"),
+        Wrong(_padding_with(h_n_own_end=True), "without packing h_n is the state after step T - 1, which has read the "
+              "padding; only a packed batch stops each sequence at its own length"),
+        Wrong(_padding_with(backward_like_forward=True), "the backward direction runs from step T - 1 down to 0 and "
+              "reads the padding first: every step of a shorter sequence changes, and so does its h_n"),
+        Wrong(_padding_with(packed_padding=True), "a packed batch never hands the padding to the LSTM, and "
+              "pad_packed_sequence fills padded positions with 0 whatever the input held: nothing changes"),
     ),
 )
 
-EXERCISES = (PREDICT_SHAPES, TBPTT, LAST_VALID)
+EXERCISES = (PREDICT_SHAPES, TBPTT, PADDING_CHANGES)

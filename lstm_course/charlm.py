@@ -15,7 +15,7 @@ Python-writing lesson and `tools/train_char_model.py` share:
 
 The LSTM is `torch.nn.LSTM`: the course's own `layers.LSTM` computes the same thing (lessons 03-05
 check it), but a model worth looking inside needs millions of characters of training, and
-`nn.LSTM`'s fused kernels do that several times faster (lesson 11 measures it).
+`nn.LSTM`'s compiled kernels do that faster (lesson 11 measures by how much).
 
 Shape letters: B batch (streams), T time (characters per chunk), V vocabulary size, H hidden size, N text length.
 """

@@ -175,7 +175,9 @@ class CodeFeatures:
     """Per-character ground truth for a Python source, each a list as long as the source.
 
     in_string: 1 inside a string literal (quotes and prefix included, f-strings whole), else 0.
-    bracket_depth: how many (, [ or { are open at this character (a closing bracket counts as still open).
+    bracket_depth: how many (, [ or { are open at this character (a closing bracket counts as still open);
+        brackets inside strings, f-strings included, do not count, so every Python version gives the same
+        labels (3.12+ tokenizes an f-string's replacement fields, earlier versions do not).
     indent_depth: the indentation level of the block the character is in (INDENT tokens minus DEDENTs).
     """
 
@@ -216,6 +218,8 @@ def code_features(source: str) -> CodeFeatures:
             elif name == "FSTRING_END":
                 first = fstring_starts.pop()
                 in_string[first:end] = [1] * (end - first)
+            elif fstring_starts:  # brackets inside an f-string are string text, as on Python < 3.12
+                continue
             elif tok.type == tokenize.OP and tok.string in ("(", "[", "{"):
                 depth += 1
                 bracket_marks.append((start, depth))

@@ -109,6 +109,14 @@ def test_code_features_marks_strings_brackets_and_indentation():
     assert _at(SOURCE, f.indent_depth, "z =") == 0
 
 
+def test_code_features_labels_an_f_string_the_same_on_every_python_version():
+    # Python 3.12+ tokenizes the replacement field {g(x)} as separate tokens; its brackets are still string text
+    source = 'w = [f"{g(x)}", 1]\n'
+    f = code_features(source)
+    assert "".join(ch for ch, inside in zip(source, f.in_string) if inside) == 'f"{g(x)}"'
+    assert [_at(source, f.bracket_depth, needle) for needle in ("{g", "(x", "x)", ", 1")] == [1, 1, 1, 1]
+
+
 def test_code_features_refuses_what_tokenize_cannot_read():
     with pytest.raises(ValueError, match="tokenize"):
         code_features("x = (1,\n")

@@ -9,8 +9,9 @@ namespaces, with a root file system built from scratch and read-only:
   the grader (its base installation and its virtual environment), the `lstm_course` package, a few
   files of /etc the dynamic loader and Python read, the CPU topology under /sys;
 - visible, writable: the job's scratch folder (the kernel's working directory and $HOME, where the
-  collection step writes the answers) and the folder of the kernel's IPC sockets;
-- a fresh, empty /tmp and /dev, a /proc that shows only the sandbox's own processes;
+  collection step writes the answers), the folder of the kernel's IPC sockets, and a /tmp of its
+  own (a fresh folder of the job on disk, not a tmpfs, whose pages would escape the memory cap);
+- a minimal /dev, a /proc that shows only the sandbox's own processes;
 - not there at all: the submissions folder and every other submission, the grader's outputs, the
   instructor's home and files, the repository around the package (solutions, tests, history), and
   the exercise bank's reference modules, which are covered by empty read-only files;
@@ -68,7 +69,7 @@ def _system(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class Sandbox:
-    """How to wrap a command so it sees only `scratch` (writable) and `ipc` (writable, its sockets).
+    """How to wrap a command so it sees only `scratch`, `ipc` (its sockets) and `tmp` (as /tmp), writable.
 
     `overlays` are (copy, original) file pairs: the copy is shown in place of the original, read-only
     (`redact.write_redacted` makes them); the bytecode caches next to the originals are hidden.
@@ -76,6 +77,7 @@ class Sandbox:
 
     scratch: Path
     ipc: Path
+    tmp: Path
     overlays: tuple[tuple[str, str], ...] = ()
 
     def environment(self, env: dict[str, str]) -> dict[str, str]:
@@ -92,7 +94,7 @@ class Sandbox:
         if executable is None:
             raise RuntimeError("bubblewrap (bwrap) is not installed")
         args = [executable, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+                "--clearenv", "--proc", "/proc", "--dev", "/dev", "--bind", str(self.tmp), "/tmp"]
         for name in SYSTEM_DIRS:
             path = Path(name)
             if path.is_symlink():
@@ -148,10 +150,10 @@ def probe(timeout: float = 180) -> str | None:
     from .redact import write_redacted  # imports the bank (and torch), which the worker does not need
 
     with tempfile.TemporaryDirectory(prefix="lstm-course-probe-") as tmp:
-        scratch, ipc = Path(tmp) / "scratch", Path(tmp) / "ipc"
-        scratch.mkdir()
-        ipc.mkdir()
-        sandbox = Sandbox(scratch, ipc, tuple(write_redacted(Path(tmp) / "redacted")))
+        folders = [Path(tmp) / name for name in ("scratch", "ipc", "tmp")]
+        for folder in folders:
+            folder.mkdir()
+        sandbox = Sandbox(*folders, tuple(write_redacted(Path(tmp) / "redacted")))
         for argv, what in (([shutil.which("true") or "/bin/true"], "bubblewrap could not create its namespaces"),
                            ([sys.executable, "-c", PROBE], "the sandbox is not fit for grading")):
             try:

@@ -7,8 +7,8 @@ The grader starts this worker in a new session, one per submission. JOB_DIR hold
 copy of the learner's file. The worker runs the cells one by one in a kernel under `grade.kernel`'s
 limits, inside `grade.isolation`'s sandbox unless the grader was told `--no-sandbox`, then the
 grader's collection step, one cell per exercise, each writing `scratch/answers/<exercise id>.json`.
-The kernel sees only `scratch/` (its working directory) and `ipc/` (its sockets); the rest of
-JOB_DIR, where this worker writes, is out of its reach. A cell that runs
+The kernel sees only `scratch/` (its working directory), `ipc/` (its sockets) and `tmp/` (as its
+/tmp); the rest of JOB_DIR, where this worker writes, is out of its reach. A cell that runs
 past its timeout, kills the kernel or runs out of memory (whose garbage would starve every later
 cell), or an answer that hangs when the grader calls it, is recorded and skipped, and the notebook
 is run again from the top in a fresh kernel (a few times at most), so one broken answer costs only
@@ -70,9 +70,9 @@ def run_once(nb, job: Path, config: dict, skip: dict, deadline: float, failed: d
     "collect:<exercise id>" when calling that answer hung or killed the kernel. A collection cell
     that ends in an error is noted in `failed`.
     """
-    scratch, ipc = job / "scratch", job / "ipc"
+    scratch, ipc, tmp = job / "scratch", job / "ipc", job / "tmp"
     overlays = tuple((copy, original) for copy, original in config["overlays"])
-    sandbox = Sandbox(scratch, ipc, overlays) if config["sandbox"] else None
+    sandbox = Sandbox(scratch, ipc, tmp, overlays) if config["sandbox"] else None
     specs = write_kernelspec(job, config["memory_mb"], sandbox)
     # Unix sockets in ipc/ reach into the sandbox, whose network namespace has no route to ours.
     transport = {"transport": "ipc", "ip": str(ipc / "kernel")} if sandbox else {}
@@ -157,6 +157,7 @@ def main(job: Path) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_MB << 20, WORKER_MEMORY_MB << 20))
     config = json.loads((job / "job.json").read_text())
     (job / "ipc").mkdir(mode=0o700, exist_ok=True)
+    (job / "tmp").mkdir(mode=0o700, exist_ok=True)
     os.chdir(job)
     deadline = time.monotonic() + config["wall_timeout"]
     source = nbformat.read(job / "scratch" / "submission.ipynb", as_version=4)

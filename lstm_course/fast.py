@@ -12,8 +12,8 @@ and swaps only how one layer runs in one direction:
 2. **Fused gates.** Per step there is one recurrent multiply h_{t-1} W_hhᵀ of shape (B, H) x (H, 4H),
    added in place into the hoisted buffer, then one sigmoid over all four gate blocks.
    tanh(z) = 2σ(2z) - 1, and the g rows of the weights are doubled once per call, so the
-   candidate g needs no separate tanh; tanh(c_t) is computed the same way (on the CPU this was
-   measured on, PyTorch's tanh of a (B, H) tensor took several times as long as its sigmoid).
+   candidate g needs no separate tanh; tanh(c_t) is computed the same way, so one in-place kernel
+   (sigmoid) serves every activation. Whether that beats a separate tanh depends on the CPU.
 3. **Preallocated outputs.** Each step writes h_t, c_t and the gates into buffers allocated once,
    so the loop allocates nothing.
 4. **A hand-derived backward pass through time** (`LSTMLayerFunction`): instead of autograd

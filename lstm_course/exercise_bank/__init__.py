@@ -6,9 +6,10 @@ Modules, one job each:
 - `judge`: run an answer on cases (`run_case`, in the learner's kernel) and judge the plain results
   (`judge`, anywhere); the one vocabulary of outcomes, `Status`.
 - `cases`: builders of test cases shared by the lesson modules.
-- `lesson01` ... `lesson06`: each lesson's exercises, with their cases, reference answer, an oracle
+- `lesson01` ... `lesson10`: each lesson's exercises, with their cases, reference answer, an oracle
   (the same result computed from `torch.nn` or the course's tested cells), known-wrong answers and
-  their hints, and the points.
+  their hints, and the points. A lesson whose trained model is scored on shipped data keeps that
+  data out of the grading sandbox with `GRADER_ONLY` (see `grade.redact`).
 - `registry`: every exercise by id and each notebook's exercises; checks the points at import.
 
 Layering: `lstm_course.checks` (the learner's instant feedback), `lstm_course.exercises` (the build

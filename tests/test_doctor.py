@@ -46,7 +46,9 @@ def test_doctor_passes_on_the_course_environment_and_leaves_the_lesson_untouched
     for name in ("Python", "torch", "JupyterLab", "course packages", "widgets in JupyterLab", "kernel starts",
                  "lesson runs", "free memory"):
         assert line(lines, name).startswith("PASS"), line(lines, name)
-    assert lines[-1] == "READY: all 8 checks passed."
+    checks = [text for text in lines if text[:6].strip() in ("PASS", "INFO")]
+    assert len(checks) in (8, 9), "\n".join(lines)  # the sandboxed-grading line is information where it can't run
+    assert lines[-1] == f"READY: all {len(checks)} checks passed."
     assert (LESSON.read_bytes(), LESSON.stat().st_mtime_ns) == before
 
 

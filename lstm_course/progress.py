@@ -111,11 +111,14 @@ def check_folder(folder: Path, jobs: int, timeout: float) -> Progress:
     print without end) and runs it in a sandbox process, so this is safe to call on any folder.
     """
     from .checks import SEED
+    from .exercise_bank.trained import LEARNER_KEY
     from .grade.batch import Batch, Limits
 
     paths = exercise_notebooks(folder)
     with tempfile.TemporaryDirectory(prefix="lstm-course-progress-") as scratch:
-        batch = Batch(Limits(timeout=timeout), SEED, Path(scratch) / "feedback")
+        # The learner's key: trained models are scored on validation data, as by the check cells, never
+        # on the grader's held-out words or months.
+        batch = Batch(Limits(timeout=timeout), SEED, Path(scratch) / "feedback", key=LEARNER_KEY)
         results = batch.grade_all(paths, jobs) if paths else []
     notebooks = []
     for result in sorted(results, key=lambda r: r.submission):

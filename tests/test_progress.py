@@ -77,3 +77,14 @@ def test_progress_of_an_empty_folder_says_so(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"folder": str(tmp_path), "notebooks": []}
     assert str(progress(tmp_path)) == f"No exercise notebooks (NN_name.ipynb) in {tmp_path}."
+
+
+def test_progress_scores_a_trained_model_on_the_learners_months_never_the_held_out_ones(tmp_path):
+    solved = SOLVED.parent / "08_forecasting_co2.ipynb"
+    (tmp_path / solved.name).write_bytes(solved.read_bytes())
+
+    result = progress(tmp_path)
+
+    (forecast,) = result.notebooks[0].exercises
+    assert forecast["status"] == "correct", forecast["message"]
+    assert "your function saw these months" in forecast["message"]

@@ -19,7 +19,7 @@ from ..exercise_bank.registry import NOTEBOOKS
 from . import reaper
 from .redact import write_redacted
 from .report import Result, write_feedback
-from .score import load_answers, score_notebook
+from .score import GRADER_KEY, load_answers, score_notebook
 from .submission import NotANotebook, read
 
 
@@ -53,11 +53,13 @@ class Batch:
 
     With `sandbox` every kernel runs in `isolation.Sandbox`, which the caller has checked works here
     (`isolation.probe`). The command line always asks for it unless told `--no-sandbox`; the learner's
-    own progress report, which runs only the learner's notebooks, does not.
+    own progress report, which runs only the learner's notebooks, does not. `key` seeds the data that
+    trained models are scored on: the grader's secret, or for a progress report the learner's own key,
+    so that no score on held-out data reaches a learner before grading.
     """
 
-    def __init__(self, limits: Limits, seed: int, feedback: Path, sandbox: bool = False):
-        self.limits, self.seed, self.feedback, self.sandbox = limits, seed, feedback, sandbox
+    def __init__(self, limits: Limits, seed: int, feedback: Path, sandbox: bool = False, key: int = GRADER_KEY):
+        self.limits, self.seed, self.feedback, self.sandbox, self.key = limits, seed, feedback, sandbox, key
         self.overlays: list[tuple[str, str]] = []
         self.cases = draw_cases(seed)
         self.lock = threading.Lock()
@@ -121,7 +123,7 @@ class Batch:
         if problem:
             why = {exercise_id: problem for exercise_id in cases}
         answers = load_answers(job / "scratch" / "answers", cases)
-        verdicts = score_notebook(submission.notebook, cases, answers, why)
+        verdicts = score_notebook(submission.notebook, cases, answers, why, self.key)
         cells = {k: v for k, v in skipped.items() if k.isdigit()}
         result = Result(name, submission.notebook, verdicts, problem, cells)
         return self._finish(result, job / "executed.ipynb")

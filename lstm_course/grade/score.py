@@ -98,9 +98,11 @@ def score_exercise(exercise: Exercise, cases: list[dict], results, key: int = GR
                        f"{exercise.id}: the answer could not be compared ({type(error).__name__})")
 
 
-def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict, why: dict) -> list[Verdict]:
+def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict, why: dict,
+                   key: int = GRADER_KEY) -> list[Verdict]:
     """A verdict for every exercise of `notebook`; an exercise without answers loses its points for
-    `why[exercise id]` (or the reason its answers could not be read)."""
+    `why[exercise id]` (or the reason its answers could not be read). `key` seeds the held-out data of
+    trained models: the grader's secret by default, the learner's own key for a progress report."""
     verdicts = []
     for exercise in NOTEBOOKS[notebook]:
         results = answers.get(exercise.id, Unreadable("no answers were collected"))
@@ -109,5 +111,5 @@ def score_notebook(notebook: str, cases: dict[str, list[dict]], answers: dict, w
             verdicts.append(Verdict(exercise.id, 0.0, exercise.points, Status.NOT_COLLECTED,
                                     f"{exercise.id}: {reason}"))
         else:
-            verdicts.append(score_exercise(exercise, cases[exercise.id], results))
+            verdicts.append(score_exercise(exercise, cases[exercise.id], results, key))
     return verdicts

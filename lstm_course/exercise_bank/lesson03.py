@@ -12,6 +12,8 @@ from .cases import load_plain, lstm_case, randn, step_tensors
 from .spec import Exercise, Wrong, tensor, to_plain
 
 NOTEBOOK = "03_building_an_lstm_cell"
+# With its defaults `_backward` is a correct `lstm_step_backward`: the grader keeps it out of the sandbox too.
+GRADER_SECRET = ("_backward",)
 
 
 # 1. One LSTM step in PyTorch's layout: weight_ih (4H, I), weight_hh (4H, H), blocks i|f|g|o.

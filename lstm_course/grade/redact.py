@@ -9,7 +9,9 @@ compiled bytecode. Everything else in the module, its cases, its known mistakes 
 references call (the course's own cells and layers, which learners may use), stays as it is.
 
 So a submission that imports a reference and hands it in as its answer gets an error on every case
-and no points for it; one that reads the bank's files reads the copies.
+and no points for it; one that reads the bank's files reads the copies. A helper that gives the right
+answer when called with its defaults (a backward pass whose known mistakes are switched off by
+default) is named in its module's `GRADER_SECRET` and redacted the same way.
 
 Data that a lesson's trained model is scored on can be kept out the same way: a lesson module's
 `GRADER_ONLY` maps a file of the package's `data/` folder to what the sandbox shows in its place
@@ -31,7 +33,8 @@ MESSAGE = "the exercise bank's answers are not available while grading"
 
 
 def secret_functions() -> dict[Path, set[str]]:
-    """{module file: names of the top-level reference and oracle functions it defines}."""
+    """{module file: names of the top-level reference and oracle functions it defines, and of the helpers
+    its `GRADER_SECRET` names}."""
     found: dict[Path, set[str]] = {}
     for exercise in EXERCISES.values():
         for function in (exercise.reference, getattr(exercise, "oracle", None)):
@@ -42,6 +45,9 @@ def secret_functions() -> dict[Path, set[str]]:
                                 f"so the grader can keep them out of the sandbox, got {function!r}")
             path = Path(sys.modules[function.__module__].__file__).resolve()
             found.setdefault(path, set()).add(function.__name__)
+    for lesson in LESSONS:  # helpers that compute a right answer too, such as a backward pass with every term
+        for name in getattr(lesson, "GRADER_SECRET", ()):
+            found.setdefault(Path(lesson.__file__).resolve(), set()).add(name)
     return found
 
 

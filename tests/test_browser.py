@@ -247,7 +247,7 @@ def test_quizzes_give_feedback(page):
     feedback.filter(has_text="✓ Right. Each step multiplies it by f = 0.5").wait_for()
     matching = page.locator(".lstm-course-quiz", has=page.locator(".quiz-check"))
     answers = ["how much of the old cell state to keep", "how much of the candidate to write",
-               "what could be written, in [-1, 1]", "how much of the memory to reveal as h_t"]
+               "what could be written, in (-1, 1)", "how much of the memory to reveal as h_t"]
     matching.locator(".quiz-match-0 select").select_option(answers[1])
     matching.locator(".quiz-check").click()
     matching.locator(".quiz-feedback").filter(has_text="0 of 4 matched correctly").wait_for()

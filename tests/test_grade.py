@@ -6,12 +6,15 @@ These tests start real kernels, so they run a whole batch once per module and ch
 
 from __future__ import annotations
 
+import atexit
 import csv
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,12 +24,17 @@ from grading_fixtures import hostile
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = f"lstm-course-leftover-{os.getpid()}"
+# This module's graders work under their own temporary folder, so the checks for leftover kernels see only
+# this module's, not those of other grading tests running at the same time in another pytest worker.
+GRADER_TMP = tempfile.mkdtemp(prefix="lstm-course-test-grade-")
+atexit.register(shutil.rmtree, GRADER_TMP, True)
+GRADER_ENV = {**os.environ, "TMPDIR": GRADER_TMP}
 
 
 def grade(paths, out: Path, jobs: int, *extra: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "lstm_course.grade", *map(str, paths), "--out", str(out), "--jobs", str(jobs),
                "--seed", "7", "--cell-timeout", "15", "--timeout", "150", "--memory-mb", "1536", *extra]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT, env=GRADER_ENV)
 
 
 def read_csv(path: Path) -> dict[str, dict]:
@@ -67,7 +75,8 @@ def test_grading_never_modifies_a_submission(hostile_batch):
     assert after == hostile_batch["before"]
 
 
-def _processes_matching(text: str) -> list[str]:
+def _processes_matching(text: str, within: str = "") -> list[str]:
+    """Processes whose command line holds `text` (and `within`, e.g. this module's temporary folder)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != os.getpid():
@@ -75,7 +84,7 @@ def _processes_matching(text: str) -> list[str]:
                 cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if text in cmdline:
+            if text in cmdline and within in cmdline:
                 found.append(f"{entry}: {cmdline}")
     return found
 
@@ -83,8 +92,8 @@ def _processes_matching(text: str) -> list[str]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_no_process_is_left_behind(hostile_batch):
     assert _processes_matching(TOKEN) == []
-    assert _processes_matching("lstm_course.grade.kernel") == []
-    assert _processes_matching("lstm_course.grade.sandbox") == []
+    assert _processes_matching("lstm_course.grade.kernel", GRADER_TMP) == []
+    assert _processes_matching("lstm_course.grade.sandbox", GRADER_TMP) == []
 
 
 def test_report_has_one_column_per_exercise_and_a_feedback_notebook_each(hostile_batch):
@@ -126,12 +135,13 @@ def test_stopping_the_grader_stops_its_workers_at_once(tmp_path):
     paths = [path for path, _ in hostile.batch(tmp_path, 3)]
     command = [sys.executable, "-m", "lstm_course.grade", *map(str, paths), "--out", str(tmp_path / "g.csv"),
                "--jobs", "1"]
-    grader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    grader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=GRADER_ENV)
     deadline = time.monotonic() + 60
-    while not _processes_matching("lstm_course.grade.kernel") and time.monotonic() < deadline:
+    while not _processes_matching("lstm_course.grade.kernel", GRADER_TMP) and time.monotonic() < deadline:
         time.sleep(0.2)
+    assert _processes_matching("lstm_course.grade.kernel", GRADER_TMP), "no kernel started within 60 s"
     grader.terminate()
     assert grader.wait(timeout=30) != 0
     time.sleep(0.5)
-    assert _processes_matching("lstm_course.grade.kernel") == []
-    assert _processes_matching("lstm_course.grade.sandbox") == []
+    assert _processes_matching("lstm_course.grade.kernel", GRADER_TMP) == []
+    assert _processes_matching("lstm_course.grade.sandbox", GRADER_TMP) == []

@@ -8,18 +8,14 @@ exactly the final_states points plus 10 per bug fixed (and the trained model's 1
 
 from __future__ import annotations
 
-import copy
-import csv
 import itertools
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
+from grading_fixtures.hostile import SOLVED, exercise_with_answers, grade_folder
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -125,16 +121,7 @@ ATTACKS = {  # name: (answer source, exact score of the notebook, text the JSON 
 
 def hostile_notebook(source: str):
     """The exercise notebook with final_states solved and train_classifier replaced by `source`."""
-    solution = nbformat.read(ROOT / "solutions" / f"{STEM}.ipynb", as_version=4)
-    nb = copy.deepcopy(nbformat.read(ROOT / "exercises" / f"{STEM}.ipynb", as_version=4))
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in solution.cells}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id == "answer_final_states_projected":
-            cell.source = by_id[grade_id].source
-        if grade_id == "answer_debug_training_loop":
-            cell.source = source
-    return nb
+    return exercise_with_answers(STEM, {"answer_final_states_projected": SOLVED, "answer_debug_training_loop": source})
 
 
 @pytest.fixture(scope="module")
@@ -143,15 +130,9 @@ def debug_batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     for name, (source, _, _) in ATTACKS.items():
         nbformat.write(hostile_notebook(source), folder / f"{name}_{STEM}.ipynb")
-    command = [sys.executable, "-m", "lstm_course.grade", str(folder), "--out", str(out), "--jobs", "2",
-               "--seed", "13", "--cell-timeout", "30", "--timeout", "240", "--memory-mb", "1536"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with open(out, newline="") as f:
-        rows = {Path(row["submission"]).name.removesuffix(f"_{STEM}.ipynb"): row for row in csv.DictReader(f)}
-    reasons = {Path(r["submission"]).name.removesuffix(f"_{STEM}.ipynb"): r
-               for r in json.loads(out.with_suffix(".json").read_text())["submissions"]}
-    return rows, reasons
+    rows, reports = grade_folder(folder, out, seed=13, cell_timeout=30, timeout=240, limit=1200)
+    by_name = {name: f"{name}_{STEM}.ipynb" for name in ATTACKS}
+    return {n: rows[f] for n, f in by_name.items()}, {n: reports[f] for n, f in by_name.items()}
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))

@@ -11,15 +11,12 @@ a call of the bank's own (redacted) reference and an answer that hangs when call
 
 from __future__ import annotations
 
-import copy
-import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from grading_fixtures.hostile import exercise_with_answers, grade_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE, CO2, SAMPLER, DECODER = ("07_language_identification", "08_forecasting_co2", "09_char_model_python",
@@ -179,10 +176,7 @@ def submission(stem: str, source: str | None):
     """The solution notebook, or the exercise notebook with its one answer cell replaced by `source`."""
     if source is None:
         return nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
-    nb = copy.deepcopy(nbformat.read(ROOT / "exercises" / f"{stem}.ipynb", as_version=4))
-    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"answer_{ANSWER[stem]}"]
-    cell.source = source
-    return nb
+    return exercise_with_answers(stem, {f"answer_{ANSWER[stem]}": source})
 
 
 @pytest.fixture(scope="module")
@@ -191,16 +185,9 @@ def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     for name, (stem, source, _, _) in SUBMISSIONS.items():
         nbformat.write(submission(stem, source), folder / f"{name}_{stem}.ipynb")
-    command = [sys.executable, "-m", "lstm_course.grade", str(folder), "--out", str(out), "--jobs", "2",
-               "--seed", "5", "--cell-timeout", "60", "--timeout", "300", "--memory-mb", "1536"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    names = {f"{name}_{stem}.ipynb": name for name, (stem, _, _, _) in SUBMISSIONS.items()}
-    with open(out, newline="") as f:
-        rows = {names[Path(row["submission"]).name]: row for row in csv.DictReader(f)}
-    report = json.loads(out.with_suffix(".json").read_text())
-    reasons = {names[Path(r["submission"]).name]: r for r in report["submissions"]}
-    return rows, reasons
+    rows, reports = grade_folder(folder, out, seed=5, cell_timeout=60, timeout=300, limit=1800)
+    by_name = {name: f"{name}_{stem}.ipynb" for name, (stem, _, _, _) in SUBMISSIONS.items()}
+    return {n: rows[f] for n, f in by_name.items()}, {n: reports[f] for n, f in by_name.items()}
 
 
 @pytest.mark.parametrize("name", sorted(SUBMISSIONS))

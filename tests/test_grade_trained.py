@@ -8,17 +8,13 @@ say what the grader saw.
 
 from __future__ import annotations
 
-import copy
-import csv
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
+from grading_fixtures.hostile import SOLVED, exercise_with_answers, grade_folder
 
 from lstm_course.exercise_bank.lesson06 import JUDGE, AddingModel
 from lstm_course.exercise_bank.registry import EXERCISES
@@ -131,16 +127,9 @@ ATTACKS = {  # name: (answer source, text the JSON report must contain for train
 
 def hostile_notebook(source: str):
     """The exercise notebook with the forget bias solved and train_adding replaced by `source`."""
-    solution = nbformat.read(ROOT / "solutions" / f"{STEM}.ipynb", as_version=4)
-    nb = copy.deepcopy(nbformat.read(ROOT / "exercises" / f"{STEM}.ipynb", as_version=4))
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in solution.cells}
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id == "answer_init_forget_bias":
-            cell.source = by_id[grade_id].source
-        if grade_id == "answer_train_adding":  # keep the cell's AddingModel, replace the training function
-            cell.source = cell.source.split("def train_adding")[0] + source
-    return nb
+    # keep the cell's AddingModel, replace the training function
+    return exercise_with_answers(STEM, {"answer_init_forget_bias": SOLVED,
+                                        "answer_train_adding": lambda cell: cell.split("def train_adding")[0] + source})
 
 
 @pytest.fixture(scope="module")
@@ -149,15 +138,9 @@ def trained_batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     for name, (source, _) in ATTACKS.items():
         nbformat.write(hostile_notebook(source), folder / f"{name}_{STEM}.ipynb")
-    command = [sys.executable, "-m", "lstm_course.grade", str(folder), "--out", str(out), "--jobs", "2",
-               "--seed", "11", "--cell-timeout", "30", "--timeout", "240", "--memory-mb", "1536"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with open(out, newline="") as f:
-        rows = {row["submission"].split("/")[-1].removesuffix(f"_{STEM}.ipynb"): row for row in csv.DictReader(f)}
-    reasons = {Path(r["submission"]).name.removesuffix(f"_{STEM}.ipynb"): r
-               for r in json.loads(out.with_suffix(".json").read_text())["submissions"]}
-    return rows, reasons
+    rows, reports = grade_folder(folder, out, seed=11, cell_timeout=30, timeout=240, limit=900)
+    by_name = {name: f"{name}_{STEM}.ipynb" for name in ATTACKS}
+    return {n: rows[f] for n, f in by_name.items()}, {n: reports[f] for n, f in by_name.items()}
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))

@@ -15,8 +15,8 @@ from torch import nn
 from ..gradients import set_forget_bias
 from ..tasks import adding_problem
 from .cases import randn
-from .spec import BadAnswer, Exercise, Wrong, tensor, to_plain
-from .trained import TrainedModel
+from .spec import Exercise, Wrong, tensor, to_plain
+from .trained import TrainedModel, lstm_hidden_size
 
 NOTEBOOK = "06_long_range_memory"
 SEQ_LEN = 20  # T of the adding problem in this exercise
@@ -157,14 +157,7 @@ def _call_train(answer, case):
 
 
 def _hyper(shapes: dict[str, tuple]) -> dict:
-    """hidden_size read off lstm.weight_hh_l0 (4H, H), within bounds."""
-    shape = shapes.get("lstm.weight_hh_l0", ())
-    if len(shape) != 2:
-        raise BadAnswer("expected an AddingModel's weights (lstm.weight_hh_l0 of shape (4H, H)), "
-                        f"got {sorted(shapes)[:6]}")
-    if not 1 <= shape[1] <= MAX_HIDDEN:
-        raise BadAnswer(f"hidden_size must be between 1 and {MAX_HIDDEN}, got {shape[1]}")
-    return {"hidden_size": shape[1]}
+    return lstm_hidden_size(shapes, "an AddingModel", MAX_HIDDEN)
 
 
 def _mse(model, data) -> float:

@@ -31,7 +31,7 @@ from torch import nn
 
 from ..co2 import load_co2, make_windows
 from .spec import BadAnswer, Exercise
-from .trained import LEARNER_KEY, TrainedModel
+from .trained import LEARNER_KEY, TrainedModel, lstm_hidden_size
 
 NOTEBOOK = "08_forecasting_co2"
 CUTOFF_YEAR = 2016  # the learner's function gets months before this year; the grader scores from it on
@@ -120,14 +120,7 @@ def _call(answer, case):
 
 
 def _hyper(shapes: dict[str, tuple]) -> dict:
-    """hidden_size read off lstm.weight_hh_l0 (4H, H), within bounds."""
-    shape = shapes.get("lstm.weight_hh_l0", ())
-    if len(shape) != 2:
-        raise BadAnswer("expected a CO2Forecaster's weights (lstm.weight_hh_l0 of shape (4H, H)), "
-                        f"got {sorted(shapes)[:6]}")
-    if not 1 <= shape[1] <= MAX_HIDDEN:
-        raise BadAnswer(f"hidden_size must be between 1 and {MAX_HIDDEN}, got {shape[1]}")
-    return {"hidden_size": shape[1]}
+    return lstm_hidden_size(shapes, "a CO2Forecaster", MAX_HIDDEN)
 
 
 def scored_months(key: int):

@@ -40,6 +40,17 @@ def evaluation_generator(seed: int, key: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(mixed))
 
 
+def lstm_hidden_size(shapes: dict[str, tuple], name: str, max_hidden: int) -> dict:
+    """{"hidden_size": H} read off `lstm.weight_hh_l0` (4H, H) of a model called `name` (e.g. "an AddingModel");
+    BadAnswer if that weight is missing or H is outside 1..max_hidden."""
+    shape = shapes.get("lstm.weight_hh_l0", ())
+    if len(shape) != 2:
+        raise BadAnswer(f"expected {name}'s weights (lstm.weight_hh_l0 of shape (4H, H)), got {sorted(shapes)[:6]}")
+    if not 1 <= shape[1] <= max_hidden:
+        raise BadAnswer(f"hidden_size must be between 1 and {max_hidden}, got {shape[1]}")
+    return {"hidden_size": shape[1]}
+
+
 @dataclass(frozen=True)
 class TrainedModel:
     """How to judge a trained model given as plain weights.

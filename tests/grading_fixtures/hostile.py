@@ -8,7 +8,12 @@ exercise bank, so the expected scores follow it too.
 from __future__ import annotations
 
 import copy
+import csv
+import json
 import random
+import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,3 +202,38 @@ def batch(folder: Path, count: int, seed: int = 0) -> list[tuple[Path, float]]:
         nbformat.write(nb, path)
         made.append((path, score))
     return made
+
+
+SOLVED = object()  # in `exercise_with_answers`: take the solution's own answer cell
+
+
+def exercise_with_answers(stem: str, answers: dict[str, str | Callable[[str], str] | object]):
+    """The exercise notebook `stem` with answer cells filled in, by grade id: a new source, `SOLVED` (the
+    solution's cell), or a function of the exercise cell's source (to keep part of it)."""
+    solution = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
+    solved = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in solution.cells}
+    nb = copy.deepcopy(nbformat.read(ROOT / "exercises" / f"{stem}.ipynb", as_version=4))
+    found = set()
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            answer = answers[grade_id]
+            cell.source = solved[grade_id] if answer is SOLVED else answer(cell.source) if callable(answer) else answer
+            found.add(grade_id)
+    if found != set(answers):
+        raise ValueError(f"{stem}: expected answer cells {sorted(answers)}, found {sorted(found)}")
+    return nb
+
+
+def grade_folder(folder: Path, out: Path, seed: int, cell_timeout: int, timeout: int, limit: int):
+    """Grade `folder` with the command line an instructor uses (sandboxed, --jobs 2); return the CSV rows and
+    the JSON reports, each by submission file name."""
+    command = [sys.executable, "-m", "lstm_course.grade", str(folder), "--out", str(out), "--jobs", "2",
+               "--seed", str(seed), "--cell-timeout", str(cell_timeout), "--timeout", str(timeout),
+               "--memory-mb", "1536"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=limit, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(out, newline="") as f:
+        rows = {Path(row["submission"]).name: row for row in csv.DictReader(f)}
+    reports = {Path(r["submission"]).name: r for r in json.loads(out.with_suffix(".json").read_text())["submissions"]}
+    return rows, reports
